@@ -45,9 +45,9 @@ struct MissingDocument {
 };
 
 struct SearchQuery {
-  std::string text;               // code, accent-free name, ID number, phone, tax code
+  std::string text;  // code, accent-free name, ID number, phone, tax code
   std::optional<int> status;
-  std::optional<Date> from, to;   // received date range (local), inclusive
+  std::optional<Date> from, to;  // received date range (local), inclusive
   int limit = 50;
 };
 

@@ -55,8 +55,9 @@ Status CheckAgainstProcedure(const Plan& plan) {
     }
   }
   if (plan.req.return_method.method == "post" && !p.postal_return) {
-    return Status::InvalidArgument("procedure " + p.id + " does not offer return of the result by "
-                                   "post; the result must be collected at the desk",
+    return Status::InvalidArgument("procedure " + p.id +
+                                       " does not offer return of the result by "
+                                       "post; the result must be collected at the desk",
                                    "return.method");
   }
   return Status::OK();
@@ -93,8 +94,8 @@ std::string TaxCodeSearchText(const std::string& tax_code) {
   return digits == tax_code ? tax_code : tax_code + " " + digits;
 }
 
-json::object ReceivedPayload(const Plan& plan, const std::string& code,
-                             const std::string& secret, const NodeStore& store) {
+json::object ReceivedPayload(const Plan& plan, const std::string& code, const std::string& secret,
+                             const NodeStore& store) {
   const IntakeRequest& r = plan.req;
   const Applicant& a = r.applicant;
   const bool business = a.kind == "business";
@@ -139,16 +140,53 @@ json::object ReceivedPayload(const Plan& plan, const std::string& code,
   return p;
 }
 
-constexpr const char* kDossierInsertColumns[] = {
-    "code", "lookup_secret", "status", "procedure_id", "procedure_code", "procedure_name_vi",
-    "procedure_name_en", "applicant_kind", "applicant_name", "business_name", "tax_code", "phone",
-    "email", "address_province", "address_ward", "address_street", "applicant_id_cipher",
-    "applicant_id_last4", "applicant_id_lookup", "rep_name", "rep_id_cipher", "rep_id_last4",
-    "rep_id_lookup", "rep_authorisation", "applicant_type", "area", "channel", "return_method",
-    "return_recipient_name", "return_recipient_phone", "return_province", "return_ward",
-    "return_street", "clerk", "received_at_ms", "counted_from_ms", "appointment_ms",
-    "processing_kind", "processing_days", "fee_vnd", "postal_fee_vnd", "catalog_version",
-    "calendar_version", "tariff_version", "refusal_reason", "note", "updated_at_ms"};
+constexpr const char* kDossierInsertColumns[] = {"code",
+                                                 "lookup_secret",
+                                                 "status",
+                                                 "procedure_id",
+                                                 "procedure_code",
+                                                 "procedure_name_vi",
+                                                 "procedure_name_en",
+                                                 "applicant_kind",
+                                                 "applicant_name",
+                                                 "business_name",
+                                                 "tax_code",
+                                                 "phone",
+                                                 "email",
+                                                 "address_province",
+                                                 "address_ward",
+                                                 "address_street",
+                                                 "applicant_id_cipher",
+                                                 "applicant_id_last4",
+                                                 "applicant_id_lookup",
+                                                 "rep_name",
+                                                 "rep_id_cipher",
+                                                 "rep_id_last4",
+                                                 "rep_id_lookup",
+                                                 "rep_authorisation",
+                                                 "applicant_type",
+                                                 "area",
+                                                 "channel",
+                                                 "return_method",
+                                                 "return_recipient_name",
+                                                 "return_recipient_phone",
+                                                 "return_province",
+                                                 "return_ward",
+                                                 "return_street",
+                                                 "clerk",
+                                                 "received_at_ms",
+                                                 "counted_from_ms",
+                                                 "appointment_ms",
+                                                 "processing_kind",
+                                                 "processing_days",
+                                                 "fee_vnd",
+                                                 "postal_fee_vnd",
+                                                 "catalog_version",
+                                                 "calendar_version",
+                                                 "tariff_version",
+                                                 "refusal_reason",
+                                                 "note",
+                                                 "updated_at_ms"};
 
 // "INSERT INTO dossiers (code, ...) VALUES (:code, ...)": every column is
 // bound by name, so the list and the binds cannot drift apart silently.
@@ -179,31 +217,6 @@ std::string StatusWords(DossierStatus s) {
 }
 
 }  // namespace
-
-Desk::Desk(NodeStore* store, Options options) : store_(store), options_(options) {}
-
-Event Desk::NewDeskEvent(EventType type, json::object payload,
-                         std::optional<std::string> dossier_code,
-                         std::optional<std::string> actor) const {
-  Event ev = NewEvent(type, store_->identity().node_id, options_.clock->NowMs(), std::move(payload));
-  ev.dossier_code = std::move(dossier_code);
-  ev.actor = std::move(actor);
-  return ev;
-}
-
-Result<int> Desk::NextDailyNumber(const std::string& scope, const Date& day) {
-  HOSO_ASSIGN_OR_RETURN(
-      Statement st,
-      store_->db().Prepare("INSERT INTO daily_counters (scope, day, last_value) VALUES (?1, ?2, 1) "
-                           "ON CONFLICT (scope, day) DO UPDATE SET last_value = last_value + 1 "
-                           "RETURNING last_value"));
-  st.Bind(1, scope).Bind(2, FormatDate(day));
-  HOSO_ASSIGN_OR_RETURN(bool row, st.Step());
-  if (!row) return Status::Internal("daily counter " + scope + " returned no value");
-  const int64_t v = st.ColumnInt(0);
-  HOSO_RETURN_IF_ERROR(st.Run());  // finish the statement before the transaction goes on
-  return static_cast<int>(v);
-}
 
 Result<Dossier> Desk::Intake(const IntakeRequest& req, std::vector<MissingDocument>* missing) {
   if (missing) missing->clear();
@@ -264,10 +277,10 @@ Result<Dossier> Desk::Record(const IntakeRequest& in, bool refused, const std::s
     const Fee* fee = FindFee(p, *ParseApplicantType(r.applicant_type), *ParseFeeArea(r.area));
     if (fee && fee->verified && fee->amount_vnd) plan.fee_vnd = *fee->amount_vnd;
     if (r.return_method.method == "post") {
-      plan.postal_fee_vnd = store_->tariff()
-                                .PostalReturnFee(store_->identity().province,
-                                                 r.return_method.address.province)
-                                .amount_vnd;
+      plan.postal_fee_vnd =
+          store_->tariff()
+              .PostalReturnFee(store_->identity().province, r.return_method.address.province)
+              .amount_vnd;
     }
   }
 
@@ -377,8 +390,7 @@ Result<Dossier> Desk::Record(const IntakeRequest& in, bool refused, const std::s
     for (const MissingDocument& m : lacking) ids.push_back(json::value(m.id));
     payload = json::object{
         {"procedure_id", p.id},
-        {"applicant",
-         json::object{{"name", a.kind == "business" ? a.business_name : a.full_name}}},
+        {"applicant", json::object{{"name", a.kind == "business" ? a.business_name : a.full_name}}},
         {"reason", reason},
         {"missing_documents", std::move(ids)},
         {"received_at_ms", plan.received_at},
@@ -465,7 +477,8 @@ Result<Dossier> Desk::HandBackAtDesk(const std::string& code, const HandBack& hb
   auto to = ApplyDossierAction(from, DossierAction::kReturnResult);
   if (!to.ok()) {
     return Status::Conflict("cannot hand back dossier " + code + ": it is in status " +
-                            StatusWords(from) + "; only a dossier whose result is ready (9) "
+                            StatusWords(from) +
+                            "; only a dossier whose result is ready (9) "
                             "can be handed back");
   }
   HOSO_ASSIGN_OR_RETURN(

@@ -93,9 +93,8 @@ Status ReadAddress(const json::object& o, const std::string& path, Address* a) {
 
 Status ReadDocuments(const json::array& docs, IntakeRequest* req) {
   if (docs.size() > kMaxDocuments) {
-    return Status::InvalidArgument("documents may list at most " + std::to_string(kMaxDocuments) +
-                                       " items",
-                                   "documents");
+    return Status::InvalidArgument(
+        "documents may list at most " + std::to_string(kMaxDocuments) + " items", "documents");
   }
   for (size_t i = 0; i < docs.size(); ++i) {
     const std::string path = "documents[" + std::to_string(i) + "]";
@@ -121,9 +120,7 @@ json::object AddressToJson(const Address& a) {
 
 json::value OptIso(UnixMs t) { return t > 0 ? json::value(FormatLocalIso(t)) : json::value(); }
 
-json::value OptInt(const std::optional<int64_t>& v) {
-  return v ? json::value(*v) : json::value();
-}
+json::value OptInt(const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(); }
 
 }  // namespace
 
@@ -136,8 +133,7 @@ Result<IntakeRequest> Desk::ValidateIntakeRequest(const IntakeRequest& in) {
   HOSO_RETURN_IF_ERROR(ValidateApplicant(r.applicant));
   if (r.representative) {
     Representative& rep = *r.representative;
-    HOSO_ASSIGN_OR_RETURN(rep.full_name,
-                          NormaliseName(rep.full_name, "representative.full_name"));
+    HOSO_ASSIGN_OR_RETURN(rep.full_name, NormaliseName(rep.full_name, "representative.full_name"));
     if (!NormaliseSpaces(rep.id_number).empty()) {
       HOSO_ASSIGN_OR_RETURN(rep.id_number,
                             NormaliseIdNumber(rep.id_number, "representative.id_number"));

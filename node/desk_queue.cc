@@ -6,6 +6,9 @@
 // (recall). Issue, call, recall and skip are outbox events; "done" is state
 // only, because the event model has no type for it (ticket_served would be
 // its name).
+//
+// Also the Desk constructor and what every desk_*.cc file shares: the
+// event envelope and the per-day counters.
 #include <cstdio>
 #include <utility>
 
@@ -35,9 +38,8 @@ Status ValidateGroup(const std::string& group) {
 
 Status ValidateCounter(const std::string& counter) {
   if (counter.empty() || counter.size() > kMaxCounterBytes) {
-    return Status::InvalidArgument("counter must be 1.." + std::to_string(kMaxCounterBytes) +
-                                       " characters",
-                                   "counter");
+    return Status::InvalidArgument(
+        "counter must be 1.." + std::to_string(kMaxCounterBytes) + " characters", "counter");
   }
   if (!IsValidUtf8(counter)) {
     return Status::InvalidArgument("counter is not valid UTF-8", "counter");
@@ -66,12 +68,41 @@ Ticket TicketFromRow(const Statement& st) {
 }
 
 json::object TicketPayload(const Ticket& t) {
-  return json::object{{"ticket_number", t.number},
-                      {"counter_group", t.counter_group},
-                      {"service_date", t.day}};
+  return json::object{
+      {"ticket_number", t.number}, {"counter_group", t.counter_group}, {"service_date", t.day}};
 }
 
 }  // namespace
+
+// ---- Shared by every desk_*.cc file ------------------------------------------
+
+Desk::Desk(NodeStore* store, Options options) : store_(store), options_(options) {}
+
+Event Desk::NewDeskEvent(EventType type, json::object payload,
+                         std::optional<std::string> dossier_code,
+                         std::optional<std::string> actor) const {
+  Event ev =
+      NewEvent(type, store_->identity().node_id, options_.clock->NowMs(), std::move(payload));
+  ev.dossier_code = std::move(dossier_code);
+  ev.actor = std::move(actor);
+  return ev;
+}
+
+Result<int> Desk::NextDailyNumber(const std::string& scope, const Date& day) {
+  HOSO_ASSIGN_OR_RETURN(
+      Statement st,
+      store_->db().Prepare("INSERT INTO daily_counters (scope, day, last_value) VALUES (?1, ?2, 1) "
+                           "ON CONFLICT (scope, day) DO UPDATE SET last_value = last_value + 1 "
+                           "RETURNING last_value"));
+  st.Bind(1, scope).Bind(2, FormatDate(day));
+  HOSO_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::Internal("daily counter " + scope + " returned no value");
+  const int64_t v = st.ColumnInt(0);
+  HOSO_RETURN_IF_ERROR(st.Run());  // finish the statement before the transaction goes on
+  return static_cast<int>(v);
+}
+
+// ---- Queue -------------------------------------------------------------------
 
 Result<Ticket> Desk::IssueTicket(const std::string& counter_group) {
   HOSO_RETURN_IF_ERROR(ValidateGroup(counter_group));
@@ -155,9 +186,8 @@ Result<Ticket> Desk::LoadTicket(int64_t id) {
   return TicketFromRow(q);
 }
 
-Result<Ticket> Desk::MoveTicket(int64_t id, std::initializer_list<const char*> from,
-                                const char* to, const std::string& counter,
-                                std::optional<EventType> event) {
+Result<Ticket> Desk::MoveTicket(int64_t id, std::initializer_list<const char*> from, const char* to,
+                                const std::string& counter, std::optional<EventType> event) {
   Database& db = store_->db();
   HOSO_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
   HOSO_ASSIGN_OR_RETURN(Ticket t, LoadTicket(id));

@@ -25,13 +25,56 @@ constexpr int kMaxIdViewLimit = 1000;
 
 // Column order of kDossierSelect; keep the two in step.
 enum Col {
-  kCode, kSecret, kStatus, kProcId, kProcCode, kProcNameVi, kProcNameEn, kKind, kName,
-  kBusinessName, kTaxCode, kPhone, kEmail, kProvince, kWard, kStreet, kIdLast4, kRepName,
-  kRepIdLast4, kRepAuthorisation, kApplicantType, kArea, kChannel, kReturnMethod, kRecipientName,
-  kRecipientPhone, kReturnProvince, kReturnWard, kReturnStreet, kClerk, kReceivedAt,
-  kCountedFrom, kAppointment, kProcessingKind, kProcessingDays, kFee, kPostalFee,
-  kCatalogVersion, kCalendarVersion, kTariffVersion, kRefusalReason, kNote, kResultOutcome,
-  kResultNote, kHbKind, kHbName, kHbIdMasked, kHbAuthorisation, kHbClerk, kHbAt,
+  kCode,
+  kSecret,
+  kStatus,
+  kProcId,
+  kProcCode,
+  kProcNameVi,
+  kProcNameEn,
+  kKind,
+  kName,
+  kBusinessName,
+  kTaxCode,
+  kPhone,
+  kEmail,
+  kProvince,
+  kWard,
+  kStreet,
+  kIdLast4,
+  kRepName,
+  kRepIdLast4,
+  kRepAuthorisation,
+  kApplicantType,
+  kArea,
+  kChannel,
+  kReturnMethod,
+  kRecipientName,
+  kRecipientPhone,
+  kReturnProvince,
+  kReturnWard,
+  kReturnStreet,
+  kClerk,
+  kReceivedAt,
+  kCountedFrom,
+  kAppointment,
+  kProcessingKind,
+  kProcessingDays,
+  kFee,
+  kPostalFee,
+  kCatalogVersion,
+  kCalendarVersion,
+  kTariffVersion,
+  kRefusalReason,
+  kNote,
+  kResultOutcome,
+  kResultNote,
+  kHbKind,
+  kHbName,
+  kHbIdMasked,
+  kHbAuthorisation,
+  kHbClerk,
+  kHbAt,
 };
 
 constexpr char kDossierSelect[] =
@@ -71,7 +114,8 @@ Dossier DossierFromRow(const Statement& st) {
   a.address = Address{st.ColumnText(kProvince), st.ColumnText(kWard), st.ColumnText(kStreet)};
   d.id_masked = MaskedFromLast4(st.ColumnText(kIdLast4));
   if (!st.IsNull(kRepName)) {
-    d.representative = Representative{st.ColumnText(kRepName), "", st.ColumnText(kRepAuthorisation)};
+    d.representative =
+        Representative{st.ColumnText(kRepName), "", st.ColumnText(kRepAuthorisation)};
     d.representative_id_masked = MaskedFromLast4(st.ColumnText(kRepIdLast4));
   }
   d.applicant_type = st.ColumnText(kApplicantType);
@@ -98,9 +142,9 @@ Dossier DossierFromRow(const Statement& st) {
   d.result_outcome = st.ColumnOptText(kResultOutcome).value_or("");
   d.result_note = st.ColumnText(kResultNote);
   if (!st.IsNull(kHbKind)) {
-    d.hand_back = HandBack{st.ColumnText(kHbKind),   st.ColumnText(kHbName),
+    d.hand_back = HandBack{st.ColumnText(kHbKind),     st.ColumnText(kHbName),
                            st.ColumnText(kHbIdMasked), st.ColumnText(kHbAuthorisation),
-                           st.ColumnText(kHbClerk),  st.ColumnOptInt(kHbAt).value_or(0)};
+                           st.ColumnText(kHbClerk),    st.ColumnOptInt(kHbAt).value_or(0)};
   }
   return d;
 }
@@ -172,7 +216,8 @@ std::string Summary(const OutboxRecord& r, bool vi) {
       return s + by;
     }
     case EventType::kResultReturned:
-      return (vi ? "Đã trả kết quả tại bộ phận một cửa cho " : "Result handed back at the desk to ") +
+      return (vi ? "Đã trả kết quả tại bộ phận một cửa cho "
+                 : "Result handed back at the desk to ") +
              str("recipient_name") + by;
     default:
       return EventTypeName(r.event.type) + by;
@@ -183,7 +228,8 @@ std::string Summary(const OutboxRecord& r, bool vi) {
 
 Result<Dossier> Desk::Get(const std::string& code) {
   Database& db = store_->db();
-  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kDossierSelect) + "WHERE d.code = ?1"));
+  HOSO_ASSIGN_OR_RETURN(Statement st,
+                        db.Prepare(std::string(kDossierSelect) + "WHERE d.code = ?1"));
   st.Bind(1, code);
   HOSO_ASSIGN_OR_RETURN(std::vector<Dossier> found, LoadDossiers(db, st));
   if (found.empty()) return Status::NotFound("no dossier " + code);
@@ -229,8 +275,9 @@ Result<std::vector<Dossier>> Desk::Search(const SearchQuery& q) {
     }
     sql += "AND d.rowid IN (SELECT rowid FROM dossier_search WHERE dossier_search MATCH :match";
     if (!id_hash.empty()) {
-      sql += " UNION SELECT rowid FROM dossiers WHERE applicant_id_lookup = :id"
-             " UNION SELECT rowid FROM dossiers WHERE rep_id_lookup = :id";
+      sql +=
+          " UNION SELECT rowid FROM dossiers WHERE applicant_id_lookup = :id"
+          " UNION SELECT rowid FROM dossiers WHERE rep_id_lookup = :id";
     }
     sql += ") ";
   }
@@ -275,9 +322,9 @@ Result<json::array> Desk::IdViewLog(int limit) {
   if (limit < 1 || limit > kMaxIdViewLimit) {
     return Status::InvalidArgument("limit must be 1.." + std::to_string(kMaxIdViewLimit), "limit");
   }
-  HOSO_ASSIGN_OR_RETURN(Statement q, store_->db().Prepare(
-                                         "SELECT viewer, dossier_code, reason, viewed_at_ms FROM "
-                                         "id_views ORDER BY id DESC LIMIT ?1"));
+  HOSO_ASSIGN_OR_RETURN(
+      Statement q, store_->db().Prepare("SELECT viewer, dossier_code, reason, viewed_at_ms FROM "
+                                        "id_views ORDER BY id DESC LIMIT ?1"));
   q.Bind(1, limit);
   json::array out;
   while (true) {

@@ -83,7 +83,8 @@ Result<std::string> NormaliseTaxCode(std::string_view typed, std::string_view fi
   const std::string t = StripSeparators(typed, " ");
   if (t.empty()) return Invalid(field, "is required");
   const bool main_unit = t.size() == 10 && AllDigits(t);
-  const bool branch = t.size() == 14 && t[10] == '-' && AllDigits(std::string_view(t).substr(0, 10)) &&
+  const bool branch = t.size() == 14 && t[10] == '-' &&
+                      AllDigits(std::string_view(t).substr(0, 10)) &&
                       AllDigits(std::string_view(t).substr(11));
   if (!main_unit && !branch) {
     return Invalid(field, "must be 10 digits, or 10 digits-3 digits for a branch");

@@ -28,27 +28,27 @@ struct Address {
 };
 
 struct Applicant {
-  std::string kind;             // "person" | "business"
-  std::string full_name;        // person's name, or the business's legal representative
-  std::string id_number;        // person: 12-digit national ID (input only; never stored clear)
-  std::string business_name;    // business only
-  std::string tax_code;         // business only: 10 digits or 10-3 digits
-  std::string phone;            // Vietnamese phone, digits, 10 digits starting with 0
-  std::string email;            // optional
+  std::string kind;           // "person" | "business"
+  std::string full_name;      // person's name, or the business's legal representative
+  std::string id_number;      // person: 12-digit national ID (input only; never stored clear)
+  std::string business_name;  // business only
+  std::string tax_code;       // business only: 10 digits or 10-3 digits
+  std::string phone;          // Vietnamese phone, digits, 10 digits starting with 0
+  std::string email;          // optional
   Address address;
 };
 
 struct Representative {  // authorised person filing for the applicant (optional)
   std::string full_name;
-  std::string id_number;        // input only
-  std::string authorisation;    // "Giấy ủy quyền số 12/2026/GUQ ngày ..."
+  std::string id_number;      // input only
+  std::string authorisation;  // "Giấy ủy quyền số 12/2026/GUQ ngày ..."
 };
 
 struct DocumentReceived {
-  std::string id;        // catalog RequiredDocument id
-  std::string name_vi;   // copied from the catalog at intake
+  std::string id;       // catalog RequiredDocument id
+  std::string name_vi;  // copied from the catalog at intake
   std::string name_en;
-  std::string form;      // original | copy | certified_copy
+  std::string form;  // original | copy | certified_copy
   int count = 1;
 };
 
@@ -64,21 +64,21 @@ struct IntakeRequest {
   std::string procedure_id;  // catalog id or national code
   Applicant applicant;
   std::optional<Representative> representative;
-  std::string applicant_type = "organisation";  // fee class: organisation | household
-  std::string area = "urban";                   // fee class: urban | other
+  std::string applicant_type = "organisation";         // fee class: organisation | household
+  std::string area = "urban";                          // fee class: urban | other
   std::vector<std::pair<std::string, int>> documents;  // (document id, count)
-  std::string channel = "desk";                 // how papers arrived: desk | post
+  std::string channel = "desk";                        // how papers arrived: desk | post
   ReturnMethod return_method;
-  std::string clerk;                            // receiving clerk's name
-  std::optional<UnixMs> received_at;            // default: the node's clock
+  std::string clerk;                  // receiving clerk's name
+  std::optional<UnixMs> received_at;  // default: the node's clock
   std::string note;
 };
 
 struct HandBack {
-  std::string recipient_kind;    // "owner" | "authorised"
+  std::string recipient_kind;  // "owner" | "authorised"
   std::string recipient_name;
   std::string recipient_id_masked;  // "********1234"
-  std::string authorisation;     // when authorised
+  std::string authorisation;        // when authorised
   std::string clerk;
   UnixMs returned_at = 0;
 };
@@ -89,11 +89,11 @@ struct Dossier {
   std::string lookup_secret;  // as printed on the receipt: "7KQ4-M9TX"
   int status = 2;             // national portal status 1..10
   std::string procedure_id;
-  std::string procedure_code;     // national code, may be empty
+  std::string procedure_code;  // national code, may be empty
   std::string procedure_name_vi;
   std::string procedure_name_en;
-  Applicant applicant;            // id_number empty; see id_masked
-  std::string id_masked;          // "********1234" (person) or ""
+  Applicant applicant;                           // id_number empty; see id_masked
+  std::string id_masked;                         // "********1234" (person) or ""
   std::optional<Representative> representative;  // id_number empty
   std::string representative_id_masked;
   std::string applicant_type;
@@ -102,13 +102,13 @@ struct Dossier {
   std::string channel;
   ReturnMethod return_method;
   std::string clerk;
-  UnixMs received_at = 0;     // as recorded (device clock)
-  UnixMs counted_from = 0;    // received_at normalised into office hours
-  UnixMs appointment = 0;     // promised return time
+  UnixMs received_at = 0;       // as recorded (device clock)
+  UnixMs counted_from = 0;      // received_at normalised into office hours
+  UnixMs appointment = 0;       // promised return time; 0: no date promised (see processing)
   std::string processing_kind;  // working_days | calendar_days | none
   int processing_days = 0;
-  std::optional<int64_t> fee_vnd;        // nullopt when the catalog figure is unverified
-  std::optional<int64_t> postal_fee_vnd; // post only
+  std::optional<int64_t> fee_vnd;         // nullopt when the catalog figure is unverified
+  std::optional<int64_t> postal_fee_vnd;  // post only
   std::string catalog_version;
   std::string calendar_version;
   std::string tariff_version;

@@ -175,6 +175,26 @@ Result<SourceData> ReadSourceData(FileSystem* fs, const std::string& dir) {
   return src;
 }
 
+// A node.db without node.json is normally what a failed Init left, and Init
+// replaces it. One that holds events is a node whose node.json was lost:
+// replacing it would destroy dossiers, so Init refuses.
+Status CheckNoOrphanedNode(const std::string& dir, FileSystem* fs) {
+  const std::string path = Join(dir, kDbName);
+  if (!fs->Exists(path)) return Status::OK();
+  DatabaseOptions ro;
+  ro.read_only = true;
+  ro.create_if_missing = false;
+  auto db = Database::Open(path, ro);
+  if (!db.ok()) return Status::OK();  // not a database we could have written to
+  auto events = (*db)->QueryInt("SELECT COUNT(*) FROM outbox_events");
+  if (events.ok() && events->value_or(0) > 0) {
+    return Status::Conflict(path + " holds " + std::to_string(**events) +
+                            " events but node.json is missing; restore node.json from a backup "
+                            "instead of initialising over it");
+  }
+  return Status::OK();
+}
+
 // Writes the node database: migrations, settings and the data versions.
 Status CreateDatabase(const std::string& dir, const NodeIdentity& id, const SourceData& src,
                       FileSystem* fs) {
@@ -188,9 +208,9 @@ Status CreateDatabase(const std::string& dir, const NodeIdentity& id, const Sour
   HOSO_ASSIGN_OR_RETURN(Statement set,
                         db->Prepare("INSERT INTO node_settings (key, value) VALUES (?1, ?2)"));
   const std::pair<const char*, std::string> settings[] = {
-      {"node_id", id.node_id},   {"name", id.name},         {"unit_code", id.unit_code},
-      {"role", id.role},         {"province", id.province},
-      {"created_at_ms", std::to_string(id.created_at)}};
+      {"node_id", id.node_id},     {"name", id.name},
+      {"unit_code", id.unit_code}, {"role", id.role},
+      {"province", id.province},   {"created_at_ms", std::to_string(id.created_at)}};
   for (const auto& [key, value] : settings) {
     set.Bind(1, key).Bind(2, value);
     HOSO_RETURN_IF_ERROR(set.Run());
@@ -256,6 +276,7 @@ Status NodeStore::Init(const std::string& dir, const InitOptions& options) {
   if (fs->Exists(Join(dir, kNodeJson))) {
     return Status::Conflict(dir + " already holds a node; choose another directory");
   }
+  HOSO_RETURN_IF_ERROR(CheckNoOrphanedNode(dir, fs));
   HOSO_ASSIGN_OR_RETURN(NodeIdentity id, CheckIdentity(options.identity, options.clock->NowMs()));
   HOSO_ASSIGN_OR_RETURN(SourceData src, ReadSourceData(fs, options.source_data_dir));
   std::vector<std::string> secrets_written;
@@ -317,8 +338,8 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& dir, FileS
   HOSO_ASSIGN_OR_RETURN(store->db_, OpenNodeDatabase(Join(dir, kDbName)));
   // node.json and the database must describe the same node, or events would
   // be chained under another node's id.
-  HOSO_ASSIGN_OR_RETURN(Statement q, store->db_->Prepare(
-                                         "SELECT value FROM node_settings WHERE key = 'node_id'"));
+  HOSO_ASSIGN_OR_RETURN(
+      Statement q, store->db_->Prepare("SELECT value FROM node_settings WHERE key = 'node_id'"));
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row || q.ColumnText(0) != store->identity_.node_id) {
     return Status::Corruption(Join(dir, kDbName) + " does not belong to node '" +
@@ -362,8 +383,9 @@ Result<std::string> NodeStore::DecryptPii(const std::string& ciphertext) const {
                                  bytes + crypto_secretbox_NONCEBYTES,
                                  ciphertext.size() - crypto_secretbox_NONCEBYTES, bytes,
                                  reinterpret_cast<const unsigned char*>(pii_key_.data())) != 0) {
-    return Status::Corruption("encrypted personal data fails authentication (tampered, or "
-                              "another node's key)");
+    return Status::Corruption(
+        "encrypted personal data fails authentication (tampered, or "
+        "another node's key)");
   }
   return out;
 }

@@ -31,11 +31,11 @@
 namespace hoso::node {
 
 struct NodeIdentity {
-  std::string node_id;     // "desk-h29-01"; generated from unit code when not given
-  std::string name;        // "Bộ phận một cửa Sở Công Thương TP.HCM"
-  std::string unit_code;   // "000.00.17.H29"
-  std::string role;        // desk | courier
-  std::string province;    // site province, for the postal tariff zone
+  std::string node_id;    // "desk-h29-01"; generated from unit code when not given
+  std::string name;       // "Bộ phận một cửa Sở Công Thương TP.HCM"
+  std::string unit_code;  // "000.00.17.H29"
+  std::string role;       // desk | courier
+  std::string province;   // site province, for the postal tariff zone
   UnixMs created_at = 0;
 };
 
@@ -54,7 +54,9 @@ class NodeStore {
   // Failure (a full disk: kIoError) leaves no node behind: node.json is
   // written last, so Open still answers kNotFound, secret key files written so
   // far are removed, and Init may simply be retried on the same directory (it
-  // replaces whatever a failed attempt left, including node.db).
+  // replaces whatever a failed attempt left, including node.db). A node.db
+  // that already holds events without node.json is refused (kConflict): that
+  // is a node that lost its node.json, not a failed Init.
   static Status Init(const std::string& dir, const InitOptions& options);
   // Opens an existing data directory (runs pending migrations). kNotFound
   // when DIR holds no node; kPermissionDenied when pii.key is readable by

@@ -76,8 +76,8 @@ Result<int64_t> AppendEvent(Database& db, Event& ev) {
   }
   // The last row by primary key: O(log n), and inside the write transaction
   // so no other writer can take the same number.
-  HOSO_ASSIGN_OR_RETURN(Statement last,
-                        db.Prepare("SELECT seq, hash FROM outbox_events ORDER BY seq DESC LIMIT 1"));
+  HOSO_ASSIGN_OR_RETURN(
+      Statement last, db.Prepare("SELECT seq, hash FROM outbox_events ORDER BY seq DESC LIMIT 1"));
   HOSO_ASSIGN_OR_RETURN(bool has_last, last.Step());
   const int64_t seq = has_last ? last.ColumnInt(0) + 1 : 1;
   const std::string prev_hash = has_last ? last.ColumnBlob(1) : GenesisHash();
@@ -112,7 +112,8 @@ Result<int64_t> AppendEvent(Database& db, Event& ev) {
 }
 
 Result<int64_t> LastSeq(Database& db) {
-  HOSO_ASSIGN_OR_RETURN(std::optional<int64_t> v, db.QueryInt("SELECT MAX(seq) FROM outbox_events"));
+  HOSO_ASSIGN_OR_RETURN(std::optional<int64_t> v,
+                        db.QueryInt("SELECT MAX(seq) FROM outbox_events"));
   return v.value_or(0);
 }
 
@@ -120,9 +121,9 @@ Result<std::vector<OutboxRecord>> PendingEvents(Database& db, int64_t after_seq,
   if (limit < 1 || limit > 10000) {
     return Status::InvalidArgument("limit must be 1..10000", "limit");
   }
-  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kSelectColumns) +
-                                                 "WHERE acked = 0 AND seq > ?1 "
-                                                 "ORDER BY seq LIMIT ?2"));
+  HOSO_ASSIGN_OR_RETURN(Statement st,
+                        db.Prepare(std::string(kSelectColumns) + "WHERE acked = 0 AND seq > ?1 "
+                                                                 "ORDER BY seq LIMIT ?2"));
   st.Bind(1, after_seq).Bind(2, limit);
   return Collect(db, st);
 }
@@ -141,8 +142,8 @@ Status MarkAcked(Database& db, int64_t up_to_seq) {
                                        ": the outbox ends at " + std::to_string(last),
                                    "seq");
   }
-  HOSO_ASSIGN_OR_RETURN(Statement st,
-                        db.Prepare("UPDATE outbox_events SET acked = 1 WHERE acked = 0 AND seq <= ?1"));
+  HOSO_ASSIGN_OR_RETURN(
+      Statement st, db.Prepare("UPDATE outbox_events SET acked = 1 WHERE acked = 0 AND seq <= ?1"));
   st.Bind(1, up_to_seq);
   return st.Run();
 }
@@ -165,7 +166,8 @@ Status VerifyChain(Database& db) {
     if (r.prev_hash != prev) {
       return Status::Corruption(at + ": prev_hash does not match the hash of the event before it");
     }
-    if (r.prev_hash.size() != kChainHashBytes || ChainHash(prev, CanonicalJson(r.event)) != r.hash) {
+    if (r.prev_hash.size() != kChainHashBytes ||
+        ChainHash(prev, CanonicalJson(r.event)) != r.hash) {
       return Status::Corruption(at + ": hash does not match its content");
     }
     prev = r.hash;

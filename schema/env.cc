@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <string>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -89,7 +91,10 @@ class RealFileSystem : public FileSystem {
   }
 
   Status WriteFileAtomic(const std::string& path, const std::string& data, int mode) override {
-    const std::string tmp = path + ".tmp";
+    // A unique temporary name, so two writers of one path never collide.
+    static std::atomic<uint64_t> counter{0};
+    const std::string tmp =
+        path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (fd.get() < 0) return ErrnoStatus(errno, "create " + tmp);
     ::fchmod(fd.get(), static_cast<mode_t>(mode));
@@ -109,14 +114,20 @@ class RealFileSystem : public FileSystem {
       ::unlink(tmp.c_str());
       return s;
     }
-    if (::close(fd.release()) != 0) return ErrnoStatus(errno, "close " + tmp);
+    if (::close(fd.release()) != 0) {
+      Status s = ErrnoStatus(errno, "close " + tmp);
+      ::unlink(tmp.c_str());
+      return s;
+    }
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
       Status s = ErrnoStatus(errno, "rename " + tmp);
       ::unlink(tmp.c_str());
       return s;
     }
+    // The rename is durable only once the directory entry is.
     Fd dir(::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir.get() >= 0) ::fsync(dir.get());
+    if (dir.get() < 0) return ErrnoStatus(errno, "open directory of " + path);
+    if (::fsync(dir.get()) != 0) return ErrnoStatus(errno, "fsync directory of " + path);
     return Status::OK();
   }
 
@@ -147,11 +158,18 @@ class RealFileSystem : public FileSystem {
     DIR* d = ::opendir(path.c_str());
     if (d == nullptr) return ErrnoStatus(errno, "opendir " + path);
     std::vector<std::string> names;
-    while (struct dirent* e = ::readdir(d)) {
+    for (;;) {
+      errno = 0;
+      struct dirent* e = ::readdir(d);
+      if (e == nullptr) {
+        const int err = errno;
+        ::closedir(d);
+        if (err != 0) return ErrnoStatus(err, "readdir " + path);
+        break;
+      }
       std::string n = e->d_name;
       if (n != "." && n != "..") names.push_back(std::move(n));
     }
-    ::closedir(d);
     std::sort(names.begin(), names.end());
     return names;
   }

@@ -97,8 +97,11 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {  // NOLINT
-    assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
+  // An OK Status carries no value, so it becomes an kInternal error (and
+  // asserts in debug builds): a Result is never "OK without a value".
+  Result(Status status)  // NOLINT
+      : v_(status.ok() ? Status::Internal("Result built from an OK Status") : std::move(status)) {
+    assert(!std::get<Status>(v_).message().empty());
   }
 
   bool ok() const { return std::holds_alternative<T>(v_); }

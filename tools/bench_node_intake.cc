@@ -66,6 +66,8 @@ int Run(const std::string& bin, int n) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out[1], 1);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, 2);
     ::execl(bin.c_str(), bin.c_str(), "serve", "--data", data.c_str(), "--listen", "127.0.0.1:0",
             static_cast<char*>(nullptr));
     ::_exit(127);

@@ -14,6 +14,9 @@ int RunCalendarCommand(const std::vector<std::string>& args, std::ostream& out,
                        std::ostream& err);
 int RunCatalogCommand(const std::vector<std::string>& args, std::ostream& out,
                       std::ostream& err);
+// `hoso inspect FILE`: decode, verify and print any sync file (sync/FORMAT.md).
+int RunInspectCommand(const std::vector<std::string>& args, std::ostream& out,
+                      std::ostream& err);
 
 // The directory holding catalog.json and calendar.json: $HOSO_DATA_DIR if set,
 // else the one compiled in (the source tree's schema/data).

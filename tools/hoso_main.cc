@@ -1,4 +1,4 @@
-// hoso: the command-line tool around the system (calendar, catalog, ...).
+// hoso: the command-line tool around the system (calendar, catalog, inspect).
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "                                         appointment for an intake at TIME\n"
     "  catalog list [--json] [--at DATE]      procedures in force\n"
     "  catalog show CODE [--json]             one procedure with its checklist\n"
+    "  inspect FILE [--json] [--public-key HEX] [--central-key FILE]\n"
+    "                                         decode, verify and print a sync file\n"
     "\n"
     "Every command takes --help. Data files come from $HOSO_DATA_DIR or\n"
     "--data-dir DIR (default: the source tree's schema/data).\n";
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "calendar") return hoso::tools::RunCalendarCommand(args, std::cout, std::cerr);
   if (cmd == "catalog") return hoso::tools::RunCatalogCommand(args, std::cout, std::cerr);
+  if (cmd == "inspect") return hoso::tools::RunInspectCommand(args, std::cout, std::cerr);
   std::cerr << "hoso: unknown command '" << cmd << "' (see hoso --help)\n";
   return 2;
 }

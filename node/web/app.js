@@ -419,6 +419,7 @@
       tab.tabIndex = selected ? 0 : -1;
     }
     if (view === 'queue') refreshQueue();
+    if (view === 'search' && state.searchResults === null) runSearch();  // newest first
   }
 
   function route() {
@@ -1069,8 +1070,13 @@
     $('result-secret').textContent = res.lookup_secret || '';
     $('result-received').textContent = fmtTime(res.received_at, true);
     const kind = res.processing && res.processing.kind;
-    $('result-appointment').textContent = res.refused ? '—' :
-      (kind === 'none' ? t('no_appointment') : fmtTime(res.appointment, true));
+    // A refused dossier has no appointment and owes no fee.
+    for (const id of ['result-appointment', 'result-fee']) {
+      $(id).hidden = !!res.refused;
+      $(id).previousElementSibling.hidden = !!res.refused;
+    }
+    $('result-appointment').textContent =
+      kind === 'none' ? t('no_appointment') : fmtTime(res.appointment, true);
     $('result-fee').textContent = res.fee_vnd === null || res.fee_vnd === undefined ?
       t('not_verified') : (Number(res.fee_vnd) === 0 ? t('free') : fmtVnd(res.fee_vnd));
     const postal = res.postal_fee_vnd !== null && res.postal_fee_vnd !== undefined;
@@ -1185,6 +1191,8 @@
       const map = {q: 'search-input', status: 'search-status', from: 'search-from', to: 'search-to'};
       const target = r.error && map[r.error.field];
       showError(target ? $('err-' + target) : $('search-error'), errorText(r.error));
+      state.searchResults = null;  // stale rows would look like answers to this query
+      renderSearchResults();
       return;
     }
     showError($('search-error'), '');
@@ -1330,12 +1338,17 @@
       addFact(pr, t('appointment'), proc.kind === 'none' ? t('no_appointment') :
         fmtTime(d.appointment, true), 'strong');
     }
-    addFact(pr, t('fee'), d.fee_vnd === null || d.fee_vnd === undefined ? t('not_verified') :
-      (Number(d.fee_vnd) === 0 ? t('free') : fmtVnd(d.fee_vnd)));
+    if (!refused) {
+      addFact(pr, t('fee'), d.fee_vnd === null || d.fee_vnd === undefined ? t('not_verified') :
+        (Number(d.fee_vnd) === 0 ? t('free') : fmtVnd(d.fee_vnd)));
+    }
     if (d.postal_fee_vnd !== null && d.postal_fee_vnd !== undefined) {
       addFact(pr, t('postal_fee'), fmtVnd(d.postal_fee_vnd));
     }
     addFact(pr, t('refusal_reason'), d.refusal_reason);
+    if (d.result && d.result.outcome) {
+      addFact(pr, t('outcome'), [t('outcome_' + d.result.outcome), d.result.note].filter(Boolean).join(' — '));
+    }
     addFact(pr, t('clerk'), d.clerk);
     addFact(pr, t('note'), d.note);
     const versions = [d.catalog_version, d.calendar_version, d.tariff_version].filter(Boolean);

@@ -207,6 +207,31 @@ const steps = [
     assert.ok(await page.locator('#detail-result-arrived').isVisible(), 'result-arrived offered');
   }],
 
+  ['the detail reveals the full ID on request, records the result and hands it back', async () => {
+    assert.ok(shared.code, 'needs the dossier from step (b)');
+    await expectText('#detail-code', shared.code);
+    await page.click('#detail-reveal');
+    await page.fill('#reveal-viewer', 'Lê Thu Hà');
+    await page.fill('#reveal-reason', 'Đối chiếu giấy tờ');
+    await page.click('#reveal-confirm');
+    await expectText('#reveal-result', kIdNumber);
+    const views = await page.evaluate(async () => (await fetch('/api/id-views')).json());
+    assert.ok(JSON.stringify(views).includes(shared.code), 'the view is logged');
+
+    await page.click('#detail-result-arrived');
+    await page.fill('#arrived-clerk', 'Lê Thu Hà');
+    await page.click('#arrived-confirm');
+    await expectText('#detail-status', /Đã có kết quả/);
+    await page.locator('#detail-hand-back').waitFor({state: 'visible'});
+    await page.click('#detail-hand-back');
+    await page.fill('#handback-name', kApplicantName);
+    await page.fill('#handback-id-number', kIdNumber);
+    await page.fill('#handback-clerk', 'Lê Thu Hà');
+    await page.click('#handback-confirm');
+    await expectText('#detail-status', /Đã trả kết quả/);
+    assert.ok(!(await page.locator('#detail-hand-back').isVisible()), 'no second hand-back');
+  }],
+
   ['(e) an 11-digit ID number shows an inline error next to the ID field', async () => {
     await startNewIntake();
     await chooseProcedure('2.000620', '2.000620');

@@ -62,8 +62,8 @@ TEST_F(NodeStoreTest, InitCreatesLayoutWithPrivatePermissions) {
   EXPECT_EQ(ModeOf(dir_ + "/keys/node.key"), 0600);
   EXPECT_EQ(std::filesystem::file_size(dir_ + "/keys/node.pub"), crypto_sign_PUBLICKEYBYTES);
   EXPECT_EQ(std::filesystem::file_size(dir_ + "/keys/pii.key"), crypto_secretbox_KEYBYTES);
-  for (const char* f : {"node.json", "node.db", "data/catalog.json", "data/calendar.json",
-                        "data/tariff.json"}) {
+  for (const char* f :
+       {"node.json", "node.db", "data/catalog.json", "data/calendar.json", "data/tariff.json"}) {
     EXPECT_TRUE(std::filesystem::exists(dir_ + "/" + f)) << f;
   }
 }
@@ -96,6 +96,24 @@ TEST_F(NodeStoreTest, InitRefusesDirectoryThatHoldsANode) {
   Status again = NodeStore::Init(dir_, Options());
   EXPECT_TRUE(again.IsConflict()) << again.ToString();
   EXPECT_TRUE(NodeStore::Open(dir_).ok());
+}
+
+TEST_F(NodeStoreTest, InitRefusesADatabaseWithEventsWhoseNodeJsonWasLost) {
+  ASSERT_TRUE(NodeStore::Init(dir_, Options()).ok());
+  {
+    auto store = NodeStore::Open(dir_);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)
+                    ->db()
+                    .Exec("INSERT INTO outbox_events (seq, event_id, type, schema_version, "
+                          "payload, device_time_ms, prev_hash, hash) VALUES (1, 'e', "
+                          "'ticket_issued', 1, '{}', 0, zeroblob(32), zeroblob(32))")
+                    .ok());
+  }
+  std::filesystem::remove(dir_ + "/node.json");
+  Status s = NodeStore::Init(dir_, Options());
+  EXPECT_TRUE(s.IsConflict()) << s.ToString();
+  EXPECT_NE(s.message().find("1 events"), std::string::npos) << s.message();
 }
 
 TEST_F(NodeStoreTest, InitRejectsBadIdentityNamingTheField) {

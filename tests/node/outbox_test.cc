@@ -27,9 +27,9 @@ class OutboxTest : public ::testing::Test {
     auto db = OpenNodeDatabase(tmp_ + "/node.db", o);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
-    ASSERT_TRUE(db_->Exec(std::string("INSERT INTO node_settings VALUES ('node_id', '") + kNodeId +
-                          "')")
-                    .ok());
+    ASSERT_TRUE(
+        db_->Exec(std::string("INSERT INTO node_settings VALUES ('node_id', '") + kNodeId + "')")
+            .ok());
   }
   void TearDown() override {
     db_.reset();
@@ -37,10 +37,10 @@ class OutboxTest : public ::testing::Test {
   }
 
   static Event Ticket(int number) {
-    return NewEvent(EventType::kTicketIssued, kNodeId, 1773277500000 + number,
-                    json::object{{"ticket_number", number},
-                                 {"counter_group", "A"},
-                                 {"service_date", "2026-03-12"}});
+    return NewEvent(
+        EventType::kTicketIssued, kNodeId, 1773277500000 + number,
+        json::object{
+            {"ticket_number", number}, {"counter_group", "A"}, {"service_date", "2026-03-12"}});
   }
 
   // Appends in its own transaction; returns the seq.
@@ -160,8 +160,9 @@ TEST_F(OutboxTest, ActorDossierCodeAndVietnameseTextRoundTrip) {
 
 TEST_F(OutboxTest, VerifyChainNamesTheTamperedPayload) {
   for (int i = 1; i <= 4; ++i) Append(Ticket(i));
-  Tamper("UPDATE outbox_events SET payload = json_set(payload, '$.ticket_number', 99) "
-         "WHERE seq = 3");
+  Tamper(
+      "UPDATE outbox_events SET payload = json_set(payload, '$.ticket_number', 99) "
+      "WHERE seq = 3");
   Status s = VerifyChain(*db_);
   EXPECT_TRUE(s.IsCorruption());
   EXPECT_NE(s.message().find("seq 3"), std::string::npos) << s.message();
@@ -179,7 +180,8 @@ TEST_F(OutboxTest, VerifyChainDetectsABrokenLink) {
 
 TEST_F(OutboxTest, VerifyChainDetectsAnotherNodeId) {
   Append(Ticket(1));
-  ASSERT_TRUE(db_->Exec("UPDATE node_settings SET value = 'desk-h29-99' WHERE key = 'node_id'").ok());
+  ASSERT_TRUE(
+      db_->Exec("UPDATE node_settings SET value = 'desk-h29-99' WHERE key = 'node_id'").ok());
   EXPECT_TRUE(VerifyChain(*db_).IsCorruption());
 }
 
