@@ -3,6 +3,7 @@
 #include <string>
 
 #include "node/receipt.h"
+#include "node/sync_client.h"
 #include "node/web_assets.h"
 #include "schema/ids.h"
 #include "schema/json_util.h"
@@ -107,6 +108,14 @@ void DeskApi::AddRoutes() {
                    {"calendar_version", store->calendar_data().version},
                    {"tariff_version", store->tariff().version()}};
     return JsonResponse(200, o);
+  });
+
+  // Read on the desk's own connection; the background sync thread records
+  // its progress in node_settings.
+  r.Add("GET", "/api/sync/status", [store](const HttpRequest&, const PathParams&) {
+    auto status = SyncStatusJson(*store);
+    if (!status.ok()) return ErrorResponse(status.status());
+    return JsonResponse(200, *status);
   });
 
   r.Add("GET", "/api/catalog", [store](const HttpRequest& req, const PathParams&) {

@@ -10,13 +10,18 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "node/api.h"
 #include "node/desk.h"
+#include "node/enrolment.h"
 #include "node/node_store.h"
 #include "node/receipt.h"
+#include "node/store_forward.h"
+#include "node/sync_client.h"
 #include "schema/json_util.h"
 #include "sync/http_client.h"
 #include "sync/http_server.h"
@@ -49,6 +54,16 @@ constexpr char kUsage[] =
     "  ticket call-next --data DIR --group A --counter 3 [--json]\n"
     "  ticket recall|skip|done --data DIR ID [--counter 3] [--json]\n"
     "  ticket list --data DIR [--day DATE] [--json]\n"
+    "  enroll --data DIR --central URL --token TOKEN\n"
+    "                                   register with the central (pins its key)\n"
+    "  enroll --data DIR --token TOKEN --request-file FILE\n"
+    "                                   offline: write the request for hoso-central import\n"
+    "  sync --data DIR --once [--central URL] [--json]\n"
+    "                                   one sync exchange (serve syncs in the background)\n"
+    "  sync-status --data DIR [--json]  enrolment, pending events, last sync, last error\n"
+    "  export --data DIR --to DIR       pending batches as sealed files (USB sync)\n"
+    "  import --data DIR FILE...        down-sync or enrolment answer files\n"
+    "  rotate-key --data DIR            new node key, confirmed by the central\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -56,8 +71,9 @@ const std::set<std::string> kValueFlags = {
     "data",   "unit-code", "name",   "role",  "node-id", "province", "source-data",
     "listen", "format",    "reason", "status", "from",   "to",       "lang",
     "clerk",  "outcome",   "recipient-kind", "recipient-name", "recipient-id",
-    "authorisation", "group", "counter", "day", "note", "limit"};
-const std::set<std::string> kSwitches = {"json"};
+    "authorisation", "group", "counter", "day", "note", "limit",
+    "central", "token", "request-file"};
+const std::set<std::string> kSwitches = {"json", "once"};
 
 Result<std::string> ReadInput(const std::string& path) {
   if (path == "-") {
@@ -79,6 +95,51 @@ Result<Opened> OpenDesk(const cli::Args& args) {
   o.store = std::move(store);
   return o;
 }
+
+// The serve command's sync thread. It has its own NodeStore, hence its own
+// database connection: the Desk stays single-threaded and SQLite serialises
+// the two writers.
+class BackgroundSync {
+ public:
+  // nullptr when the node is not enrolled or knows no central URL (offline
+  // enrolment: sync goes by export / import then).
+  static Result<std::unique_ptr<BackgroundSync>> Start(const std::string& dir) {
+    HOSO_ASSIGN_OR_RETURN(std::unique_ptr<NodeStore> store, NodeStore::Open(dir));
+    HOSO_ASSIGN_OR_RETURN(std::optional<CentralPin> pin, LoadCentralPin(store->db()));
+    if (!pin || pin->central_url.empty()) return std::unique_ptr<BackgroundSync>();
+    HttpClientOptions http;
+    http.timeout_ms = 20000;  // bounds how long a stop waits for an exchange in flight
+    HOSO_ASSIGN_OR_RETURN(std::unique_ptr<HttpCentralTransport> transport,
+                          HttpCentralTransport::Create(pin->central_url, http));
+    std::unique_ptr<BackgroundSync> bg(new BackgroundSync());
+    bg->store_ = std::move(store);
+    bg->transport_ = std::move(transport);
+    bg->client_ = std::make_unique<SyncClient>(bg->store_.get(), bg->transport_.get());
+    SyncLoopOptions lo;
+    lo.log = [](const std::string& line) {
+      std::cerr << kProgram << ": sync: " << line << std::endl;
+    };
+    bg->loop_ = std::make_unique<SyncLoop>(bg->client_.get(), lo);
+    bg->central_url_ = pin->central_url;
+    bg->thread_ = std::thread([loop = bg->loop_.get()] { loop->Run(); });
+    return bg;
+  }
+  ~BackgroundSync() { Stop(); }
+  void Stop() {
+    loop_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  const std::string& central_url() const { return central_url_; }
+
+ private:
+  BackgroundSync() = default;
+  std::unique_ptr<NodeStore> store_;
+  std::unique_ptr<HttpCentralTransport> transport_;
+  std::unique_ptr<SyncClient> client_;
+  std::unique_ptr<SyncLoop> loop_;
+  std::string central_url_;
+  std::thread thread_;
+};
 
 void PrintDossier(const Dossier& d, std::ostream& out) {
   out << "code:        " << d.code << "\n"
@@ -154,8 +215,16 @@ int CmdServe(const cli::Args& a) {
   std::cerr << "hoso-node " << opened->store->identity().node_id << " ("
             << opened->store->identity().role << ") serving " << opened->store->dir()
             << "; Ctrl-C to stop" << std::endl;
+  // Started after the signal mask, so the sync thread inherits it.
+  auto sync = BackgroundSync::Start(opened->store->dir());
+  if (!sync.ok()) {
+    (*server)->Stop();
+    return cli::Fail(kProgram, sync.status().WithContext("background sync"));
+  }
+  if (*sync) std::cerr << "syncing with " << (*sync)->central_url() << std::endl;
   int sig = 0;
   sigwait(&set, &sig);
+  if (*sync) (*sync)->Stop();
   (*server)->Stop();
   return 0;
 }
@@ -364,6 +433,195 @@ int CmdTicket(const cli::Args& a) {
   return cli::Fail(kProgram, Status::InvalidArgument("unknown ticket command '" + sub + "'"));
 }
 
+// ---- Sync commands ----------------------------------------------------------
+
+Result<std::unique_ptr<NodeStore>> OpenStore(const cli::Args& a) {
+  HOSO_ASSIGN_OR_RETURN(std::string dir, a.Require("data"));
+  return NodeStore::Open(dir);
+}
+
+// The transport to the pinned central, or to --central URL (which is then
+// remembered, e.g. for a node enrolled offline that now has a link).
+Result<std::unique_ptr<HttpCentralTransport>> CentralLink(const cli::Args& a, NodeStore& store) {
+  HOSO_ASSIGN_OR_RETURN(CentralPin pin, RequireCentralPin(store.db()));
+  std::string url = a.Get("central").value_or(pin.central_url);
+  if (url.empty()) {
+    return Status::InvalidArgument(
+        "no central URL is known (enrolled offline): pass --central URL, or sync with "
+        "export / import",
+        "central");
+  }
+  HOSO_ASSIGN_OR_RETURN(std::unique_ptr<HttpCentralTransport> transport,
+                        HttpCentralTransport::Create(url));
+  if (url != pin.central_url) HOSO_RETURN_IF_ERROR(SetNodeSetting(store.db(), "central_url", url));
+  return transport;
+}
+
+int CmdEnroll(const cli::Args& a) {
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  auto token = a.Require("token");
+  if (!token.ok()) return cli::Fail(kProgram, token.status());
+  if (auto file = a.Get("request-file")) {
+    Status s = WriteEnrolRequestFile(**store, *token, *file, SystemClock());
+    if (!s.ok()) return cli::Fail(kProgram, s);
+    std::cout << "wrote the enrolment request " << *file << "\n"
+              << "at the central: hoso-central import --data DIR " << *file << "\n"
+              << "then here:      hoso-node import --data " << (*store)->dir()
+              << " ANSWER-FILE\n";
+    return 0;
+  }
+  auto url = a.Require("central");
+  if (!url.ok()) return cli::Fail(kProgram, url.status());
+  auto transport = HttpCentralTransport::Create(*url);
+  if (!transport.ok()) return cli::Fail(kProgram, transport.status());
+  auto pin = Enrol(**store, *url, *token, **transport, SystemClock());
+  if (!pin.ok()) return cli::Fail(kProgram, pin.status());
+  std::cout << "enrolled with central " << pin->central_id << " (key "
+            << sync::KeyIdOf(pin->central_public_key) << ") at " << *url << "\n";
+  return 0;
+}
+
+int CmdSync(const cli::Args& a) {
+  if (!a.Has("once")) {
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "sync runs one exchange: add --once (hoso-node serve syncs "
+                                   "in the background)"));
+  }
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  auto transport = CentralLink(a, **store);
+  if (!transport.ok()) return cli::Fail(kProgram, transport.status());
+  SyncClient client(store->get(), transport->get());
+  auto r = client.RunOnce();
+  if (!r.ok()) return cli::Fail(kProgram, r.status());
+  if (a.Has("json")) {
+    std::cout << ToPrettyJson(json::object{
+        {"result", r->result},
+        {"first_seq", r->first_seq},
+        {"last_seq", r->last_seq},
+        {"sent_events", r->sent_events},
+        {"acked_seq", r->acked_seq},
+        {"more", r->more},
+        {"data_versions_installed", r->effects.data_versions_installed},
+        {"revoked", r->effects.revoked}});
+  } else {
+    if (r->sent_events > 0) {
+      std::cout << "sent " << r->sent_events << " event(s) (seq " << r->first_seq << ".."
+                << r->last_seq << ")";
+    } else {
+      std::cout << "nothing to send";
+    }
+    std::cout << "; central acked up to seq " << r->acked_seq << " (" << r->result << ")\n";
+    if (r->effects.data_versions_installed > 0) {
+      std::cout << "installed " << r->effects.data_versions_installed
+                << " data version(s); restart the node to use them\n";
+    }
+    if (r->more) std::cout << "more events are waiting: run sync again\n";
+  }
+  if (r->effects.revoked) {
+    return cli::Fail(kProgram, Status::PermissionDenied("the central revoked this node's key: " +
+                                                        r->effects.revoked_reason));
+  }
+  return 0;
+}
+
+int CmdSyncStatus(const cli::Args& a) {
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  auto st = SyncStatusJson(**store);
+  if (!st.ok()) return cli::Fail(kProgram, st.status());
+  if (a.Has("json")) {
+    std::cout << ToPrettyJson(*st);
+    return 0;
+  }
+  auto text = [&](const char* key) {
+    const json::value& v = st->at(key);
+    if (v.is_null()) return std::string("-");
+    if (v.is_string()) return std::string(v.as_string());
+    return ToJson(v);
+  };
+  std::cout << "enrolled:       " << text("enrolled") << "\n"
+            << "central:        " << text("central_id") << " " << text("central_url") << "\n"
+            << "pending events: " << text("pending_events") << " (acked up to seq "
+            << text("acked_seq") << " of " << text("last_seq") << ")\n"
+            << "last sync:      " << text("last_sync_at") << "\n"
+            << "last error:     " << text("last_error") << "\n"
+            << "batch size:     " << text("batch_events") << " events\n"
+            << "keys:           node " << text("node_key_id") << ", central "
+            << text("central_key_id")
+            << (st->at("key_rotation_pending").as_bool() ? " (key rotation pending)" : "") << "\n";
+  if (!st->at("revoked_reason").is_null()) {
+    std::cout << "REVOKED:        " << text("revoked_reason")
+              << " (sync is stopped)\n";
+  }
+  return 0;
+}
+
+int CmdExport(const cli::Args& a) {
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  auto to = a.Require("to");
+  if (!to.ok()) return cli::Fail(kProgram, to.status());
+  auto files = ExportBatches(**store, *to);
+  if (!files.ok()) return cli::Fail(kProgram, files.status());
+  for (const auto& f : *files) {
+    std::cout << f.path << "  (seq " << f.first_seq << ".." << f.last_seq << ")\n";
+  }
+  std::cout << files->size() << " sealed batch file(s) written"
+            << (files->empty() ? ": nothing is pending" : "") << "\n";
+  return 0;
+}
+
+int CmdImport(const cli::Args& a) {
+  if (a.positional().empty()) {
+    return cli::Fail(kProgram,
+                     Status::InvalidArgument("usage: hoso-node import --data DIR FILE..."));
+  }
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  int rc = 0;
+  for (const std::string& path : a.positional()) {
+    auto bytes = PosixFileSystem()->ReadFile(path);
+    Result<ImportReport> r = bytes.ok() ? ImportFile(**store, *bytes) : bytes.status();
+    if (!r.ok()) {
+      rc = cli::Fail(kProgram, r.status().WithContext(path));
+      continue;
+    }
+    if (r->kind == sync::FileKind::kEnrolAnswer) {
+      std::cout << path << ": enrolled with central " << r->central_id << "\n";
+      continue;
+    }
+    std::cout << path << ": down-sync from " << r->central_id << ", acked up to seq "
+              << r->acked_seq << " (" << r->result << ")";
+    if (r->effects.data_versions_installed > 0) {
+      std::cout << ", " << r->effects.data_versions_installed << " data version(s) installed";
+    }
+    std::cout << "\n";
+    if (r->effects.revoked) {
+      rc = cli::Fail(kProgram, Status::PermissionDenied("the central revoked this node's key: " +
+                                                        r->effects.revoked_reason));
+    }
+  }
+  return rc;
+}
+
+int CmdRotateKey(const cli::Args& a) {
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  auto transport = CentralLink(a, **store);
+  if (!transport.ok()) return cli::Fail(kProgram, transport.status());
+  auto key_id = RotateKey(**store, **transport);
+  if (!key_id.ok()) {
+    if (!KeyRotationPending(**store)) return cli::Fail(kProgram, key_id.status());
+    return cli::Fail(kProgram, key_id.status().WithContext(
+                                   "key rotation pending (keys/node.key.old kept); run "
+                                   "rotate-key again"));
+  }
+  std::cout << "new node key " << *key_id << " is active at the central\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace hoso::node
 
@@ -400,6 +658,12 @@ int main(int argc, char** argv) {
   if (cmd == "result-arrived") return CmdResultArrived(*parsed);
   if (cmd == "hand-back") return CmdHandBack(*parsed);
   if (cmd == "ticket") return CmdTicket(*parsed);
+  if (cmd == "enroll") return CmdEnroll(*parsed);
+  if (cmd == "sync") return CmdSync(*parsed);
+  if (cmd == "sync-status") return CmdSyncStatus(*parsed);
+  if (cmd == "export") return CmdExport(*parsed);
+  if (cmd == "import") return CmdImport(*parsed);
+  if (cmd == "rotate-key") return CmdRotateKey(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-node --help)\n";
   return 2;
 }

@@ -1,0 +1,81 @@
+#include "central/api.h"
+
+#include <string>
+#include <utility>
+
+#include "schema/json_util.h"
+
+namespace hoso::central {
+namespace {
+
+HttpResponse TooLarge(size_t size, size_t limit) {
+  return ErrorResponse(413, "body_too_large",
+                       "the body of " + std::to_string(size) + " bytes is over the limit of " +
+                           std::to_string(limit) + " bytes for this route");
+}
+
+HttpResponse FileResponse(const char* content_type, std::string body) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = content_type;
+  r.body = std::move(body);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor)
+    : store_(store), admin_(admin), ingestor_(ingestor) {
+  router_.Add("GET", "/healthz", [this](const HttpRequest&, const PathParams&) {
+    return JsonResponse(200, json::object{{"ok", true}, {"central_id", store_->central_id()}});
+  });
+  router_.Add("POST", "/api/sync/enrol",
+              [this](const HttpRequest& r, const PathParams&) { return Enrol(r); });
+  router_.Add("POST", "/api/sync/batches",
+              [this](const HttpRequest& r, const PathParams&) { return Batch(r); });
+  router_.Add("POST", "/api/sync/rotate-key",
+              [this](const HttpRequest& r, const PathParams&) { return RotateKey(r); });
+}
+
+HttpResponse CentralApi::Handle(const HttpRequest& request) const {
+  return router_.Handle(request);
+}
+
+HttpResponse CentralApi::Enrol(const HttpRequest& request) const {
+  if (request.body.size() > kMaxEnrolBytes) return TooLarge(request.body.size(), kMaxEnrolBytes);
+  Outcome<std::string> answer = admin_->Enrol(request.body);
+  if (!answer.ok()) return answer.refusal().ToHttp();
+  return FileResponse(kEnrolContentType, std::move(answer).value());
+}
+
+HttpResponse CentralApi::Batch(const HttpRequest& request) const {
+  if (request.body.size() > kMaxRequestBytes) {
+    return TooLarge(request.body.size(), kMaxRequestBytes);
+  }
+  IngestReport report = ingestor_->ApplyBatch(request.body, Channel::kHttp);
+  if (report.refusal) {
+    HttpResponse r = report.refusal->ToHttp();
+    if (report.refusal->code == "node_busy" || report.refusal->code == "unavailable") {
+      r.headers.emplace_back("Retry-After", "1");
+    }
+    return r;
+  }
+  return FileResponse(kDownSyncContentType, std::move(report.downsync));
+}
+
+HttpResponse CentralApi::RotateKey(const HttpRequest& request) const {
+  if (request.body.size() > kMaxJsonBytes) return TooLarge(request.body.size(), kMaxJsonBytes);
+  auto body = ParseJsonObject(request.body);
+  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
+  auto rotation = KeyRotation::FromJson(*body);
+  if (!rotation.ok()) {
+    return ErrorResponse(400, "bad_request", rotation.status().message(),
+                         rotation.status().field());
+  }
+  Outcome<std::string> key_id = admin_->RotateKey(*rotation);
+  if (!key_id.ok()) return key_id.refusal().ToHttp();
+  return JsonResponse(200, json::object{{"key_id", *key_id}});
+}
+
+}  // namespace hoso::central

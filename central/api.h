@@ -1,0 +1,58 @@
+// CentralApi: the central's sync routes (docs/API.md, "Central"), as a pure
+// request -> response function. No sockets here: central/main.cc puts it
+// behind an HttpServer, and tests call Handle() directly.
+//
+//   GET  /healthz              {"ok":true,"central_id":...}
+//   POST /api/sync/enrol       enrolment request file -> enrolment answer file
+//   POST /api/sync/batches     batch file -> down-sync file (or a JSON refusal)
+//   POST /api/sync/rotate-key  JSON -> {"key_id": new}
+//
+// The server runs with one body limit (kMaxRequestBytes, the largest batch);
+// smaller limits of the other routes are checked here.
+//
+// Thread-safety: Handle() may be called from many threads at once (NodeAdmin
+// and Ingestor are thread-safe).
+#ifndef HOSO_CENTRAL_API_H_
+#define HOSO_CENTRAL_API_H_
+
+#include <cstddef>
+
+#include "central/central_store.h"
+#include "central/ingest.h"
+#include "central/nodes.h"
+#include "sync/http.h"
+#include "sync/signed_file.h"
+
+namespace hoso::central {
+
+inline constexpr char kBatchContentType[] = "application/vnd.hoso.batch";
+inline constexpr char kDownSyncContentType[] = "application/vnd.hoso.downsync";
+inline constexpr char kEnrolContentType[] = "application/vnd.hoso.enrol";
+
+class CentralApi {
+ public:
+  // The largest batch file: a 64 MiB body plus header and framing.
+  static constexpr size_t kMaxRequestBytes =
+      sync::kDefaultMaxBodyBytes + sync::kMaxHeaderBytes + 1024;
+  static constexpr size_t kMaxEnrolBytes = sync::kMaxHeaderBytes + 1024;
+  static constexpr size_t kMaxJsonBytes = 16 * 1024;
+
+  // REQUIRES: every pointer outlives the CentralApi.
+  CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor);
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  HttpResponse Enrol(const HttpRequest& request) const;
+  HttpResponse Batch(const HttpRequest& request) const;
+  HttpResponse RotateKey(const HttpRequest& request) const;
+
+  CentralStore* store_;
+  NodeAdmin* admin_;
+  Ingestor* ingestor_;
+  Router router_;
+};
+
+}  // namespace hoso::central
+
+#endif  // HOSO_CENTRAL_API_H_

@@ -1,0 +1,132 @@
+#include "central/import.h"
+
+#include <string_view>
+#include <utility>
+
+#include "schema/json_util.h"
+#include "sync/signed_file.h"
+
+namespace hoso::central {
+namespace {
+
+constexpr int kAnswerFileMode = 0644;
+constexpr size_t kFileHashPrefixChars = 8;
+
+// Node ids never hold '/' (ValidateId), but a file name is built from the
+// unverified header of a refused file too.
+std::string SafeFileNamePart(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    out.push_back(ok ? c : '_');
+  }
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
+std::string DirOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+bool HasMagic(std::string_view bytes, sync::FileKind kind) {
+  return bytes.size() >= sync::kMagicBytes &&
+         bytes.substr(0, sync::kMagicBytes) ==
+             std::string_view(sync::MagicOf(kind), sync::kMagicBytes);
+}
+
+}  // namespace
+
+std::string ImportResult::ToString() const {
+  std::string s = path + ": " + outcome;
+  if (!detail.empty()) s += " " + detail;
+  if (!answer_path.empty()) s += " -> " + answer_path;
+  return s;
+}
+
+Importer::Importer(NodeAdmin* admin, Ingestor* ingestor, FileSystem* fs)
+    : admin_(admin), ingestor_(ingestor), fs_(fs) {}
+
+ImportResult Importer::ImportFile(const std::string& path, const std::string& out_dir_in) {
+  ImportResult r;
+  r.path = path;
+  r.outcome = "refused";
+  auto bytes = fs_->ReadFile(path);
+  if (!bytes.ok()) {
+    r.detail = bytes.status().ToString();
+    return r;
+  }
+  const std::string out_dir = out_dir_in.empty() ? DirOf(path) : out_dir_in;
+  auto write_answer = [&](const std::string& name, const std::string& answer) {
+    const std::string answer_path = out_dir + "/" + name;
+    Status s = fs_->CreateDirs(out_dir);
+    if (s.ok()) s = fs_->WriteFileAtomic(answer_path, answer, kAnswerFileMode);
+    if (!s.ok()) {
+      // The batch is applied; the answer can be had by importing it again.
+      r.outcome = "refused";
+      r.detail += "; the answer could not be written: " + s.ToString();
+      return;
+    }
+    r.answer_path = answer_path;
+  };
+
+  if (HasMagic(*bytes, sync::FileKind::kBatch)) {
+    IngestReport report = ingestor_->ApplyBatch(*bytes, Channel::kFile);
+    r.node_id = report.node_id;
+    r.outcome = report.result;
+    if (report.refusal) {
+      r.detail = report.refusal->ToString();
+      if (report.refusal->expected_seq) {
+        r.detail += " (expected seq " + std::to_string(*report.refusal->expected_seq) + ")";
+      }
+    } else {
+      r.detail = "seq " + std::to_string(report.first_seq) + ".." +
+                 std::to_string(report.last_seq) + ", " + std::to_string(report.applied_events) +
+                 " new, acked " + std::to_string(report.acked_seq);
+    }
+    if (!report.downsync.empty()) {
+      const std::string hash = sync::FileHash(*bytes).substr(0, kFileHashPrefixChars);
+      write_answer(SafeFileNamePart(report.node_id) + "-downsync-" +
+                       std::to_string(report.acked_seq) + "-" + hash + ".hoso",
+                   report.downsync);
+    }
+    return r;
+  }
+
+  if (HasMagic(*bytes, sync::FileKind::kEnrolRequest)) {
+    Outcome<std::string> answer = admin_->Enrol(*bytes);
+    if (!answer.ok()) {
+      r.detail = answer.refusal().ToString();
+      return r;
+    }
+    // The answer is our own, freshly signed file: its header is trusted.
+    auto framed = sync::DecodeSignedFile(*answer);
+    if (!framed.ok()) {
+      r.detail = framed.status().ToString();
+      return r;
+    }
+    auto node_id = GetString(framed->header, "node_id");
+    auto enrolled_at = GetInt(framed->header, "enrolled_at_ms");
+    r.node_id = node_id.ok() ? *node_id : "";
+    r.outcome = "enrolled";
+    r.detail = "node " + r.node_id;
+    write_answer(SafeFileNamePart(r.node_id) + "-enrol_answer-" +
+                     std::to_string(enrolled_at.ok() ? *enrolled_at : 0) + ".hoso",
+                 *answer);
+    return r;
+  }
+
+  if (HasMagic(*bytes, sync::FileKind::kDownSync) ||
+      HasMagic(*bytes, sync::FileKind::kEnrolAnswer)) {
+    r.outcome = "skipped";
+    r.detail = "an answer for a node, not a file for the central";
+    return r;
+  }
+  r.detail = "bad_request: not a batch or an enrolment request";
+  return r;
+}
+
+}  // namespace hoso::central

@@ -1,0 +1,57 @@
+// Importer: store-and-forward at the central (flow 8). Applies files carried
+// on a USB stick — batches exactly once (through the Ingestor, file channel)
+// and enrolment requests (through NodeAdmin) — and writes each answer next
+// to them for the trip back:
+//
+//   <node_id>-downsync-<acked_seq>-<first 8 hex of the batch's file hash>.hoso
+//   <node_id>-enrol_answer-<enrolled_at_ms>.hoso
+//
+// Importing the same file again is harmless: the batch is a duplicate, the
+// enrolment is answered again, and the answer file is rewritten under the
+// same name. Answer files (down-syncs, enrolment answers) found among the
+// inputs are skipped, so `import DIR/*` may be run on a stick that already
+// holds answers.
+//
+// Thread-safety: as NodeAdmin and Ingestor; one Importer may be shared.
+#ifndef HOSO_CENTRAL_IMPORT_H_
+#define HOSO_CENTRAL_IMPORT_H_
+
+#include <string>
+
+#include "central/ingest.h"
+#include "central/nodes.h"
+#include "schema/env.h"
+
+namespace hoso::central {
+
+struct ImportResult {
+  std::string path;         // the input file
+  std::string outcome;      // applied | duplicate | poll | enrolled | refused | skipped
+  std::string node_id;      // "" when unknown
+  std::string detail;       // one line for the operator: what happened or why not
+  std::string answer_path;  // the answer written; "" when none
+
+  bool refused() const { return outcome == "refused"; }
+  // "<path>: <outcome> <detail>[ -> <answer_path>]"
+  std::string ToString() const;
+};
+
+class Importer {
+ public:
+  // REQUIRES: every pointer outlives the Importer.
+  Importer(NodeAdmin* admin, Ingestor* ingestor, FileSystem* fs = PosixFileSystem());
+
+  // Imports one file; answers go to `out_dir`, or to the file's own
+  // directory when out_dir is empty. Failures are reported in the result
+  // (outcome "refused"), never thrown.
+  ImportResult ImportFile(const std::string& path, const std::string& out_dir);
+
+ private:
+  NodeAdmin* admin_;
+  Ingestor* ingestor_;
+  FileSystem* fs_;
+};
+
+}  // namespace hoso::central
+
+#endif  // HOSO_CENTRAL_IMPORT_H_

@@ -1,0 +1,378 @@
+#include "central/ingest.h"
+
+#include <utility>
+#include <vector>
+
+#include "central/nodes.h"
+#include "schema/events.h"
+#include "schema/json_util.h"
+#include "schema/sqlite.h"
+#include "sync/signed_file.h"
+
+namespace hoso::central {
+namespace {
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+bool Contains(const std::string& s, std::string_view part) {
+  return s.find(part) != std::string::npos;
+}
+
+// How the codec's errors (sync/batch.h "Error contract") are refused.
+Refusal BatchDecodeRefusal(const Status& s) {
+  if (sync::IsBadSignature(s)) return Refuse(422, "bad_signature", s.message());
+  switch (s.code()) {
+    case Status::Code::kResourceExhausted:
+      if (Contains(s.message(), "decompressed size exceeds the limit")) {
+        return Refuse(422, "decompression_limit", s.message());
+      }
+      return Refuse(413, "body_too_large", s.message());
+    case Status::Code::kCorruption:
+      if (StartsWith(s.message(), "chain broken")) {
+        return Refuse(422, "chain_broken", s.message());
+      }
+      return Refuse(400, "bad_request", s.message());
+    case Status::Code::kInvalidArgument:
+      if (Contains(s.message(), "unsupported format")) {
+        return Refuse(400, "unsupported_version", s.message());
+      }
+      return Refusal{400, "bad_request", s.message(), s.field(), std::nullopt};
+    case Status::Code::kNotFound:  // an unknown dictionary
+      return Refuse(400, "bad_request", s.message());
+    default:
+      return Refusal::FromStatus(s);
+  }
+}
+
+Refusal ChainBroken(int64_t seq, const std::string& what) {
+  return Refuse(422, "chain_broken", "chain broken at seq " + std::to_string(seq) + ": " + what);
+}
+
+// The public key that may sign batches of (node_id, key_id), or the refusal.
+Outcome<std::string> LookupKey(Database& db, const std::string& node_id,
+                               const std::string& key_id) {
+  HOSO_ASSIGN_OR_RETURN(Statement q,
+                        db.Prepare("SELECT n.state, r.reason, k.state, k.public_key "
+                                   "FROM nodes n "
+                                   "LEFT JOIN node_revocations r ON r.node_id = n.node_id "
+                                   "LEFT JOIN node_keys k ON k.node_id = n.node_id "
+                                   "AND k.key_id = ?2 WHERE n.node_id = ?1"));
+  q.Bind(1, node_id).Bind(2, key_id);
+  HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row || q.ColumnText(0) == "pending") {
+    return Refuse(401, "unknown_node", "node " + node_id + " is not enrolled at this central");
+  }
+  if (q.ColumnText(0) == "revoked") {
+    return Refuse(403, "key_revoked",
+                  "node " + node_id +
+                      " was revoked: " + q.ColumnOptText(1).value_or("no reason given") +
+                      "; stop sending and tell the administrator");
+  }
+  const std::optional<std::string> key_state = q.ColumnOptText(2);
+  if (!key_state) {
+    return Refuse(401, "unknown_key", "key " + key_id + " is not a key of node " + node_id);
+  }
+  if (*key_state == "revoked") {
+    return Refuse(403, "key_revoked", "key " + key_id + " of node " + node_id + " was revoked");
+  }
+  if (*key_state == "retired") {
+    return Refuse(403, "key_retired",
+                  "key " + key_id + " of node " + node_id + " was replaced by a key rotation");
+  }
+  return q.ColumnBlob(3);
+}
+
+// Why the node was revoked; nullopt when only a key was.
+Result<std::optional<std::string>> RevocationReason(Database& db, const std::string& node_id) {
+  HOSO_ASSIGN_OR_RETURN(Statement q,
+                        db.Prepare("SELECT reason FROM node_revocations WHERE node_id = ?1"));
+  q.Bind(1, node_id);
+  HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(q.ColumnText(0));
+}
+
+// The hash the central stored for (node, seq); GenesisHash() for seq 0.
+Result<std::string> StoredHashAt(Database& db, const std::string& node_id, int64_t seq) {
+  if (seq == 0) return GenesisHash();
+  HOSO_ASSIGN_OR_RETURN(Statement q,
+                        db.Prepare("SELECT hash FROM events WHERE node_id = ?1 AND seq = ?2"));
+  q.Bind(1, node_id).Bind(2, seq);
+  HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) {
+    return Status::Corruption("event " + std::to_string(seq) + " of node " + node_id +
+                              " is below the high water mark but missing");
+  }
+  return q.ColumnBlob(0);
+}
+
+struct Progress {
+  int64_t high_water = 0;
+  std::string last_hash;  // GenesisHash() when high_water == 0
+};
+
+Result<Progress> ReadProgress(Database& db, const std::string& node_id) {
+  HOSO_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT high_water_seq, last_hash "
+                                                "FROM node_progress WHERE node_id = ?1"));
+  q.Bind(1, node_id);
+  HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
+  Progress p;
+  p.last_hash = GenesisHash();
+  if (row && q.ColumnInt(0) > 0) {
+    p.high_water = q.ColumnInt(0);
+    p.last_hash = q.ColumnBlob(1);
+  }
+  return p;
+}
+
+Status InsertEvents(Database& db, const std::vector<sync::BatchEvent>& events, int64_t after_seq,
+                    UnixMs now) {
+  HOSO_ASSIGN_OR_RETURN(
+      Statement ins,
+      db.Prepare("INSERT INTO events (node_id, seq, event_id, type, schema_version, "
+                 "dossier_code, payload, device_time_ms, received_at_ms, hash, actor, waybill) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+  for (const sync::BatchEvent& be : events) {
+    const Event& e = be.event;
+    if (e.seq <= after_seq) continue;
+    ins.Bind(1, e.node_id)
+        .Bind(2, e.seq)
+        .Bind(3, e.event_id)
+        .Bind(4, EventTypeName(e.type))
+        .Bind(5, e.schema_version)
+        .Bind(6, e.dossier_code)
+        .Bind(7, ToJson(json::value(e.payload)))
+        .Bind(8, e.device_time_ms)
+        .Bind(9, now)
+        .BindBlob(10, be.hash)
+        .Bind(11, e.actor)
+        .Bind(12, e.waybill);
+    Status s = ins.Run();
+    if (!s.ok()) {
+      return s.WithContext("storing event " + std::to_string(e.seq) + " (" + e.event_id + ")");
+    }
+  }
+  return Status::OK();
+}
+
+// What the transaction decided, for the down-sync.
+struct Decision {
+  std::string result;
+  int64_t acked_seq = 0;
+  int64_t applied_events = 0;
+  std::vector<json::object> items;
+};
+
+// Step 4 of ingest.h, inside the caller's IMMEDIATE transaction.
+Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, UnixMs now) {
+  const sync::BatchHeader& h = batch.header;
+  HOSO_ASSIGN_OR_RETURN(Progress p, ReadProgress(db, h.node_id));
+  Decision d;
+  d.acked_seq = p.high_water;
+  if (h.first_seq > p.high_water + 1) {
+    Refusal r = Refuse(409, "sequence_gap",
+                       "the central has every event of " + h.node_id + " up to seq " +
+                           std::to_string(p.high_water) + "; this batch starts at seq " +
+                           std::to_string(h.first_seq) + ", send from seq " +
+                           std::to_string(p.high_water + 1));
+    r.expected_seq = p.high_water + 1;
+    return r;
+  }
+  if (h.event_count == 0 || h.last_seq <= p.high_water) {
+    // A poll or a batch the central already holds. The position the node
+    // claims must be in the history the central stored: a node restored from
+    // an old backup that recorded other events under the same seqs must not
+    // be told they are safe here.
+    const int64_t seq = h.event_count == 0 ? h.first_seq - 1 : h.last_seq;
+    const std::string& claimed = h.event_count == 0 ? h.prev_hash : h.last_hash;
+    HOSO_ASSIGN_OR_RETURN(std::string stored, StoredHashAt(db, h.node_id, seq));
+    if (stored != claimed) {
+      return ChainBroken(seq, "the node's hash differs from the one the central stored");
+    }
+    d.result = h.event_count == 0 ? sync::kResultPoll : sync::kResultDuplicate;
+  } else {
+    // The batch is chained internally (DecodeBatch checked it), so the event
+    // at seq H + 1 linking to the stored hash of seq H proves the overlap is
+    // the very events the central already holds.
+    const sync::BatchEvent& first_new = batch.events[p.high_water + 1 - h.first_seq];
+    if (first_new.prev_hash != p.last_hash) {
+      return ChainBroken(first_new.event.seq,
+                         "prev_hash does not match the hash the central stored for seq " +
+                             std::to_string(p.high_water));
+    }
+    HOSO_RETURN_IF_ERROR(InsertEvents(db, batch.events, p.high_water, now));
+    HOSO_ASSIGN_OR_RETURN(Statement progress,
+                          db.Prepare("INSERT INTO node_progress (node_id, high_water_seq, "
+                                     "last_hash) VALUES (?1, ?2, ?3) ON CONFLICT (node_id) DO "
+                                     "UPDATE SET high_water_seq = excluded.high_water_seq, "
+                                     "last_hash = excluded.last_hash"));
+    HOSO_RETURN_IF_ERROR(
+        progress.Bind(1, h.node_id).Bind(2, h.last_seq).BindBlob(3, h.last_hash).Run());
+    d.result = sync::kResultApplied;
+    d.applied_events = h.last_seq - p.high_water;
+    d.acked_seq = h.last_seq;
+  }
+  HOSO_ASSIGN_OR_RETURN(Statement seen,
+                        db.Prepare("UPDATE nodes SET last_seen_ms = ?2 WHERE node_id = ?1"));
+  HOSO_RETURN_IF_ERROR(seen.Bind(1, h.node_id).Bind(2, now).Run());
+  // After a duplicate the node evidently lost the previous answer, and with
+  // it whatever data versions that answer carried: send them all again.
+  HOSO_ASSIGN_OR_RETURN(
+      d.items, TakeDataVersionItems(db, h.node_id, d.result != sync::kResultDuplicate, now));
+  return d;
+}
+
+// Decide() in one IMMEDIATE transaction, rolled back on any refusal before
+// the caller reads the database again.
+Outcome<Decision> ApplyInTransaction(Database& db, const sync::OpenedBatch& batch, UnixMs now) {
+  HOSO_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
+  // Revoked or rotated while the batch was being decoded?
+  Outcome<std::string> key = LookupKey(db, batch.header.node_id, batch.header.key_id);
+  if (!key.ok()) return key.refusal();
+  Outcome<Decision> decided = Decide(db, batch, now);
+  if (!decided.ok()) return decided;
+  HOSO_RETURN_IF_ERROR(txn.Commit());
+  return decided;
+}
+
+}  // namespace
+
+class Ingestor::NodeGuard {
+ public:
+  NodeGuard(Ingestor* ingestor, std::string node_id)
+      : ingestor_(ingestor), node_id_(std::move(node_id)) {
+    std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
+    acquired_ = ingestor_->busy_nodes_.insert(node_id_).second;
+  }
+  ~NodeGuard() {
+    if (!acquired_) return;
+    std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
+    ingestor_->busy_nodes_.erase(node_id_);
+  }
+  NodeGuard(const NodeGuard&) = delete;
+  NodeGuard& operator=(const NodeGuard&) = delete;
+  bool acquired() const { return acquired_; }
+
+ private:
+  Ingestor* ingestor_;
+  std::string node_id_;
+  bool acquired_ = false;
+};
+
+Ingestor::Ingestor(CentralStore* store, IngestOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
+  IngestReport report;
+  report.result = sync::kResultRefused;
+
+  auto header = sync::PeekBatchHeader(file, options_.limits.max_file_bytes);
+  if (!header.ok()) {
+    report.refusal = BatchDecodeRefusal(header.status());
+    return report;
+  }
+  report.node_id = header->node_id;
+  report.first_seq = header->first_seq;
+  report.last_seq = header->last_seq;
+  if (header->central_id != store_->central_id()) {
+    report.refusal = Refuse(
+        422, "wrong_central",
+        "the batch is for central " + header->central_id + ", this is " + store_->central_id());
+    return report;
+  }
+  NodeGuard guard(this, header->node_id);
+  if (!guard.acquired()) {
+    report.refusal = Refuse(429, "node_busy",
+                            "another batch of node " + header->node_id +
+                                " is being applied; retry when it is answered");
+    return report;
+  }
+
+  auto refuse = [&](Refusal r, Database* db) -> IngestReport {
+    report.result = sync::kResultRefused;
+    report.refusal = std::move(r);
+    if (channel != Channel::kFile || db == nullptr) return report;
+    // A file answer for a node this central knows, so that the operator at
+    // the desk learns why (and, for a gap, where to resume).
+    auto progress = ReadProgress(*db, header->node_id);
+    auto key = LookupKey(*db, header->node_id, header->key_id);
+    if (!progress.ok()) return report;
+    if (!key.ok() && key.refusal().code == "unknown_node") return report;
+    report.acked_seq = progress->high_water;
+    sync::DownSync ds;
+    ds.central_id = store_->central_id();
+    ds.node_id = header->node_id;
+    ds.acked_seq = progress->high_water;
+    ds.in_reply_to = sync::FileHash(file);
+    ds.result = sync::kResultRefused;
+    ds.error = sync::DownSyncError{report.refusal->code, report.refusal->message,
+                                   report.refusal->expected_seq};
+    if (report.refusal->code == "key_revoked") {
+      auto reason = RevocationReason(*db, header->node_id);
+      ds.items.push_back(
+          json::object{{"kind", "revocation"},
+                       {"node_id", header->node_id},
+                       {"key_id", header->key_id},
+                       {"reason", reason.ok() && *reason ? **reason : report.refusal->message}});
+    }
+    sync::EncodeOptions enc;
+    enc.zstd_level = options_.zstd_level;
+    auto encoded = sync::EncodeDownSync(ds, store_->key(), enc, options_.clock->NowMs());
+    if (encoded.ok()) report.downsync = std::move(encoded).value();
+    return report;
+  };
+
+  auto db = store_->Db();
+  if (!db.ok()) return refuse(Refusal::FromStatus(db.status()), nullptr);
+  Database& conn = **db;
+
+  // The key is looked up before the signature is checked, from the
+  // unverified header; its refusal is kept to answer precisely.
+  std::optional<Refusal> key_refusal;
+  std::string node_public_key;
+  sync::KeyLookup lookup = [&](const std::string& node_id,
+                               const std::string& key_id) -> Result<std::string> {
+    Outcome<std::string> key = LookupKey(conn, node_id, key_id);
+    if (!key.ok()) {
+      key_refusal = key.refusal();
+      return Status::Unauthenticated(key.refusal().message);
+    }
+    node_public_key = *key;
+    return std::move(key).value();
+  };
+  auto opened = sync::DecodeBatch(file, lookup, &store_->key(), nullptr, options_.limits);
+  if (!opened.ok()) {
+    return refuse(key_refusal ? *key_refusal : BatchDecodeRefusal(opened.status()), &conn);
+  }
+
+  const UnixMs now = options_.clock->NowMs();
+  Outcome<Decision> decided = ApplyInTransaction(conn, *opened, now);
+  if (!decided.ok()) return refuse(decided.refusal(), &conn);
+  Decision decision = std::move(decided).value();
+  report.result = decision.result;
+  report.applied_events = decision.applied_events;
+  report.acked_seq = decision.acked_seq;
+
+  sync::DownSync ds;
+  ds.central_id = store_->central_id();
+  ds.node_id = header->node_id;
+  ds.acked_seq = decision.acked_seq;
+  ds.in_reply_to = opened->file_hash;
+  ds.result = decision.result;
+  ds.items = std::move(decision.items);
+  sync::EncodeOptions enc;
+  enc.zstd_level = options_.zstd_level;
+  if (channel == Channel::kFile || opened->header.sealed) enc.seal_to_public_key = node_public_key;
+  auto encoded = sync::EncodeDownSync(ds, store_->key(), enc, now);
+  if (!encoded.ok()) {
+    // Applied but unanswered: the node resends and is told "duplicate".
+    report.result = sync::kResultRefused;
+    report.refusal = Refusal::FromStatus(encoded.status());
+    return report;
+  }
+  report.downsync = std::move(encoded).value();
+  return report;
+}
+
+}  // namespace hoso::central

@@ -1,0 +1,93 @@
+// Ingestor: applies node batches at the central exactly once and answers
+// each with a signed down-sync.
+//
+// For one batch file, in this order:
+//   1. framing and the unverified header: a batch for another central is
+//      refused ("wrong_central") before anything else is read;
+//   2. the node's "one batch at a time" guard: a second batch of the same
+//      node while one is being applied in this process is refused at once
+//      with 429 "node_busy" (another process is held off by SQLite's write
+//      lock and the busy timeout);
+//   3. the signer's key (unknown_node, unknown_key, key_revoked with the
+//      revocation reason, key_retired), the signature, then unsealing and
+//      capped decompression, and the batch's own chain (sync/batch.h);
+//   4. ONE IMMEDIATE transaction: with H = node_progress.high_water_seq,
+//        last_seq <= H          -> "duplicate": nothing is applied, ack H;
+//        first_seq > H + 1      -> 409 "sequence_gap", expected_seq H + 1;
+//        otherwise events with seq <= H are skipped, the first new event
+//        must chain to the stored last hash (genesis when H = 0) and each
+//        is inserted with the central's receive time; progress moves to
+//        last_seq. Events the central already holds must have the hashes it
+//        stored (a node with another history is "chain_broken", never acked);
+//   5. the down-sync: acked_seq, the data versions the node was not yet sent
+//      (and, after a duplicate, which means the previous answer was lost,
+//      all of them again), and for a revoked node in file mode a revocation
+//      item.
+// Nothing is applied partially: any refusal leaves the database unchanged.
+//
+// Thread-safety: safe for concurrent use (one batch per node at a time; each
+// call takes its own database connection).
+#ifndef HOSO_CENTRAL_INGEST_H_
+#define HOSO_CENTRAL_INGEST_H_
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "central/central_store.h"
+#include "central/refusal.h"
+#include "schema/env.h"
+#include "sync/batch.h"
+
+namespace hoso::central {
+
+struct IngestOptions {
+  Clock* clock = SystemClock();
+  // Caps on the file as received and on the decompressed body.
+  sync::DecodeLimits limits;
+  int zstd_level = 3;
+};
+
+// How the batch arrived: over HTTP a refusal is a JSON error; a file (USB
+// stick) gets a signed "refused" down-sync whenever the node is known, and
+// every answer is sealed to the node key.
+enum class Channel { kHttp, kFile };
+
+struct IngestReport {
+  std::string node_id;  // from the header; "" when the framing was unreadable
+  std::string result;   // applied | duplicate | poll | refused
+  int64_t first_seq = 0;
+  int64_t last_seq = 0;
+  int64_t applied_events = 0;      // new events stored by this call
+  int64_t acked_seq = 0;           // the node's high water after this call
+  std::optional<Refusal> refusal;  // iff result == "refused"
+  // The signed down-sync answer; empty for refusals over HTTP and for files
+  // whose node is unknown or unreadable.
+  std::string downsync;
+};
+
+class Ingestor {
+ public:
+  // REQUIRES: store (and options.clock) outlive the Ingestor.
+  explicit Ingestor(CentralStore* store, IngestOptions options = IngestOptions());
+
+  // Applies one batch file as described above. Never throws; every failure
+  // is a refusal in the report.
+  IngestReport ApplyBatch(std::string_view file, Channel channel);
+
+ private:
+  // Marks a node busy for the guard's lifetime.
+  class NodeGuard;
+
+  CentralStore* store_;
+  IngestOptions options_;
+  std::mutex busy_mu_;
+  std::set<std::string> busy_nodes_;  // guarded by busy_mu_
+};
+
+}  // namespace hoso::central
+
+#endif  // HOSO_CENTRAL_INGEST_H_

@@ -1,0 +1,547 @@
+#include "node/sync_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <utility>
+
+#include "schema/calendar.h"
+#include "schema/catalog.h"
+#include "schema/holidays.h"
+#include "schema/tariff.h"
+#include "sync/signed_file.h"
+
+namespace hoso::node {
+
+namespace {
+
+// Hex hashes, member names and separators of one batch line beyond the
+// canonical event: an estimate is enough for the byte cap.
+constexpr int64_t kLineOverheadBytes = 170;
+
+constexpr char kOutboxColumns[] =
+    "SELECT seq, event_id, type, schema_version, dossier_code, payload, device_time_ms, "
+    "prev_hash, hash, actor, waybill FROM outbox_events ";
+
+// Rebuilds an outbox row as a batch event, acknowledged or not (PendingEvents
+// only reads unacknowledged ones, and a resend needs the others too).
+Result<sync::BatchEvent> DecodeOutboxRow(const Statement& st, const std::string& node_id) {
+  sync::BatchEvent b;
+  Event& e = b.event;
+  e.seq = st.ColumnInt(0);
+  auto corrupt = [&e](const Status& s) {
+    return Status::Corruption("outbox event seq " + std::to_string(e.seq) +
+                              " cannot be decoded: " + s.message());
+  };
+  e.event_id = st.ColumnText(1);
+  auto type = EventTypeFromName(st.ColumnText(2));
+  if (!type.ok()) return corrupt(type.status());
+  e.type = *type;
+  e.schema_version = static_cast<int>(st.ColumnInt(3));
+  e.dossier_code = st.ColumnOptText(4);
+  auto payload = ParseJsonObject(st.ColumnText(5));
+  if (!payload.ok()) return corrupt(payload.status());
+  e.payload = std::move(*payload);
+  e.device_time_ms = st.ColumnInt(6);
+  b.prev_hash = st.ColumnBlob(7);
+  b.hash = st.ColumnBlob(8);
+  e.actor = st.ColumnOptText(9);
+  e.waybill = st.ColumnOptText(10);
+  e.node_id = node_id;
+  return b;
+}
+
+Result<std::string> HashOfSeq(Database& db, int64_t seq) {
+  if (seq == 0) return GenesisHash();
+  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT hash FROM outbox_events WHERE seq = ?1"));
+  st.Bind(1, seq);
+  HOSO_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::NotFound("outbox has no event seq " + std::to_string(seq));
+  return st.ColumnBlob(0);
+}
+
+std::string DictionaryPath(const NodeStore& store, int64_t dict_id) {
+  return store.dir() + "/data/dictionaries/" + std::to_string(dict_id) + ".zdict";
+}
+
+Result<int64_t> SettingInt(Database& db, const char* key, int64_t fallback) {
+  HOSO_ASSIGN_OR_RETURN(std::optional<std::string> v, GetNodeSetting(db, key));
+  if (!v) return fallback;
+  if (v->empty() || v->size() > 18 || v->find_first_not_of("0123456789") != std::string::npos) {
+    return Status::Corruption(std::string("node setting ") + key + " is not a number");
+  }
+  return std::stoll(*v);
+}
+
+// The reason of a revocation item that names this node and its current key
+// (or no key: every key of the node), nullopt for any other item.
+std::optional<std::string> RevocationOf(const json::object& item, const std::string& node_id,
+                                        const std::string& key_id) {
+  auto kind = GetString(item, "kind");
+  auto rn = GetString(item, "node_id");
+  auto rk = GetOptString(item, "key_id");
+  if (!kind.ok() || *kind != "revocation" || !rn.ok() || *rn != node_id || !rk.ok()) {
+    return std::nullopt;
+  }
+  if (*rk && !(*rk)->empty() && **rk != key_id) return std::nullopt;
+  auto reason = GetOptString(item, "reason");
+  if (reason.ok() && *reason && !(*reason)->empty()) return **reason;
+  return std::string("revoked by the central");
+}
+
+json::value TextOrNull(const std::optional<std::string>& v) {
+  if (!v || v->empty()) return nullptr;
+  return json::value(*v);
+}
+
+}  // namespace
+
+// ---- Reading the outbox ---------------------------------------------------------
+
+Result<int64_t> AckedSeq(Database& db) {
+  // Acks are a prefix, so the first unacknowledged seq bounds them; the
+  // partial index on acked = 0 makes this cheap on a long outbox.
+  HOSO_ASSIGN_OR_RETURN(std::optional<int64_t> first_pending,
+                        db.QueryInt("SELECT MIN(seq) FROM outbox_events WHERE acked = 0"));
+  if (first_pending) return *first_pending - 1;
+  return LastSeq(db);
+}
+
+Result<int64_t> NextSendSeq(Database& db) {
+  HOSO_ASSIGN_OR_RETURN(int64_t acked, AckedSeq(db));
+  HOSO_ASSIGN_OR_RETURN(int64_t resend, SettingInt(db, kSettingResendFrom, 0));
+  if (resend >= 1 && resend <= acked) return resend;
+  return acked + 1;
+}
+
+Result<OutgoingBatch> ReadOutgoingBatch(Database& db, int64_t from_seq, int max_events,
+                                        int64_t max_bytes) {
+  if (from_seq < 1) return Status::InvalidArgument("from_seq must be >= 1", "from_seq");
+  if (max_events < 1 || max_events > kMaxBatchEvents) {
+    return Status::InvalidArgument("max_events must be 1..10000", "max_events");
+  }
+  HOSO_ASSIGN_OR_RETURN(std::string node_id, OutboxNodeId(db));
+  OutgoingBatch out;
+  out.first_seq = from_seq;
+  HOSO_ASSIGN_OR_RETURN(out.prev_hash, HashOfSeq(db, from_seq - 1));
+  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kOutboxColumns) +
+                                                 "WHERE seq >= ?1 ORDER BY seq LIMIT ?2"));
+  st.Bind(1, from_seq).Bind(2, static_cast<int64_t>(max_events));
+  int64_t bytes = 0;
+  while (true) {
+    HOSO_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    HOSO_ASSIGN_OR_RETURN(sync::BatchEvent b, DecodeOutboxRow(st, node_id));
+    const int64_t line = static_cast<int64_t>(CanonicalJson(b.event).size()) + kLineOverheadBytes;
+    if (!out.events.empty() && bytes + line > max_bytes) break;
+    bytes += line;
+    out.events.push_back(std::move(b));
+  }
+  HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
+  out.more = last >= from_seq + static_cast<int64_t>(out.events.size());
+  return out;
+}
+
+// ---- Processing a down-sync --------------------------------------------------------
+
+sync::DictionaryLookup NodeDictionaries(const NodeStore& store) {
+  const NodeStore* s = &store;
+  return [s](int64_t dict_id) -> Result<sync::Dictionary> {
+    auto bytes = s->fs()->ReadFile(DictionaryPath(*s, dict_id));
+    if (!bytes.ok()) {
+      return Status::NotFound("dictionary " + std::to_string(dict_id) + " is unknown to this node");
+    }
+    return sync::Dictionary{dict_id, std::move(*bytes)};
+  };
+}
+
+Result<bool> InstallDataVersion(NodeStore& store, const json::object& item, Clock* clock) {
+  HOSO_ASSIGN_OR_RETURN(std::string kind, GetString(item, "data"));
+  HOSO_ASSIGN_OR_RETURN(std::string version, GetString(item, "version"));
+  HOSO_ASSIGN_OR_RETURN(const json::object* body, GetObject(item, "body"));
+  const std::string text = ToPrettyJson(*body);
+  std::string parsed_version;
+  Status parsed;
+  if (kind == "catalog") {
+    auto c = Catalog::Parse(text);
+    parsed = c.status();
+    if (c.ok()) parsed_version = c->version();
+  } else if (kind == "calendar") {
+    auto c = ParseCalendarData(text);
+    parsed = c.status();
+    if (c.ok()) {
+      parsed_version = c->version;
+      // The node opens its working calendar from this file; refuse what it
+      // could not open.
+      parsed = WorkingCalendar::ForSite(std::move(*c)).status();
+    }
+  } else if (kind == "tariff") {
+    auto t = Tariff::Parse(text);
+    parsed = t.status();
+    if (t.ok()) parsed_version = t->version();
+  } else {
+    return Status::InvalidArgument("unknown data kind '" + kind + "'", "data");
+  }
+  HOSO_RETURN_IF_ERROR(parsed.WithContext("published " + kind + " " + version));
+  if (parsed_version != version) {
+    return Status::InvalidArgument("published " + kind + " says version '" + parsed_version +
+                                       "' but the item says '" + version + "'",
+                                   "version");
+  }
+  Database& db = store.db();
+  HOSO_ASSIGN_OR_RETURN(Statement cur,
+                        db.Prepare("SELECT version FROM data_versions WHERE kind = ?1"));
+  cur.Bind(1, kind);
+  HOSO_ASSIGN_OR_RETURN(bool row, cur.Step());
+  if (row && cur.ColumnText(0) == version) return false;
+  // The file first: a crash before the row is written leaves the old version
+  // recorded, so the next down-sync installs it again.
+  HOSO_RETURN_IF_ERROR(
+      store.fs()->WriteFileAtomic(store.dir() + "/data/" + kind + ".json", text, 0644));
+  HOSO_ASSIGN_OR_RETURN(
+      Statement up, db.Prepare("INSERT INTO data_versions (kind, version, body, installed_at_ms) "
+                               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kind) DO UPDATE SET "
+                               "version = excluded.version, body = excluded.body, "
+                               "installed_at_ms = excluded.installed_at_ms"));
+  up.Bind(1, kind).Bind(2, version).Bind(3, ToJson(*body)).Bind(4, clock->NowMs());
+  HOSO_RETURN_IF_ERROR(up.Run());
+  return true;
+}
+
+Status RecordRefusal(NodeStore& store, const std::string& code, const std::string& message,
+                     std::optional<int64_t> expected_seq) {
+  Database& db = store.db();
+  if (code == "sequence_gap") {
+    HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
+    if (!expected_seq || *expected_seq < 1 || *expected_seq > last + 1) {
+      return Status::Corruption("the central expects seq " +
+                                (expected_seq ? std::to_string(*expected_seq) : "?") +
+                                " but this node's outbox ends at " + std::to_string(last));
+    }
+    return SetNodeSetting(db, kSettingResendFrom, std::to_string(*expected_seq));
+  }
+  if (code == "key_revoked") {
+    return SetNodeSetting(db, kSettingRevokedReason,
+                          message.empty() ? "revoked by the central" : message);
+  }
+  return Status::OK();
+}
+
+Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
+                                      const sync::DownSync& ds, Clock* clock) {
+  const std::string& node_id = store.identity().node_id;
+  if (ds.node_id != node_id || ds.central_id != pin.central_id) {
+    return Status::Corruption("the down-sync is for node '" + ds.node_id + "' of central '" +
+                              ds.central_id + "', not this node '" + node_id + "' of '" +
+                              pin.central_id + "'");
+  }
+  HOSO_ASSIGN_OR_RETURN(sync::SigningKey key, LoadNodeKey(store));
+  if (ds.result == sync::kResultRefused) {
+    sync::DownSyncError err = ds.error.value_or(sync::DownSyncError{"refused", "", {}});
+    for (const json::object& item : ds.items) {
+      if (auto reason = RevocationOf(item, node_id, key.key_id())) {
+        err.code = "key_revoked";
+        err.message = *reason;
+      }
+    }
+    HOSO_RETURN_IF_ERROR(RecordRefusal(store, err.code, err.message, err.expected_seq));
+    if (err.code == "key_revoked") {
+      return Status::PermissionDenied("key_revoked: " + err.message);
+    }
+    return Status::Conflict("the central refused the batch: " + err.code + ": " + err.message);
+  }
+  Database& db = store.db();
+  HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
+  if (ds.acked_seq > last) {
+    return Status::Corruption("the central acknowledges seq " + std::to_string(ds.acked_seq) +
+                              " but this node's outbox ends at " + std::to_string(last) +
+                              " (was the node restored from an old backup?)");
+  }
+  HOSO_ASSIGN_OR_RETURN(int64_t newest_applied, SettingInt(db, kSettingLastDownSyncAt, 0));
+  const bool stale = ds.created_at_ms < newest_applied;
+
+  DownSyncEffects fx;
+  fx.acked_seq = ds.acked_seq;
+  int64_t newest_dict = 0;
+  // Files (data versions, dictionaries) go first, outside the transaction;
+  // installing one twice is harmless.
+  for (const json::object& item : ds.items) {
+    auto kind = GetString(item, "kind");
+    if (!kind.ok()) continue;
+    if (*kind == "data_version" && !stale) {
+      HOSO_ASSIGN_OR_RETURN(bool installed, InstallDataVersion(store, item, clock));
+      fx.data_versions_installed += installed ? 1 : 0;
+    } else if (*kind == "dictionary") {
+      HOSO_ASSIGN_OR_RETURN(sync::Dictionary dict, sync::DictionaryFromItem(item));
+      HOSO_RETURN_IF_ERROR(store.fs()->CreateDirs(store.dir() + "/data/dictionaries", 0700));
+      HOSO_RETURN_IF_ERROR(
+          store.fs()->WriteFileAtomic(DictionaryPath(store, dict.dict_id), dict.bytes, 0644));
+      newest_dict = std::max(newest_dict, dict.dict_id);
+      ++fx.dictionaries;
+    } else if (*kind == "event") {
+      ++fx.events;
+    }
+  }
+
+  HOSO_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
+  HOSO_RETURN_IF_ERROR(MarkAcked(db, ds.acked_seq));
+  if (!stale) {
+    // The central's acked_seq is where it wants the next batch to start, even
+    // when that is before events it acknowledged earlier (it lost them).
+    HOSO_ASSIGN_OR_RETURN(int64_t acked, AckedSeq(db));
+    if (ds.acked_seq < acked) {
+      HOSO_RETURN_IF_ERROR(
+          SetNodeSetting(db, kSettingResendFrom, std::to_string(ds.acked_seq + 1)));
+    } else {
+      HOSO_RETURN_IF_ERROR(DeleteNodeSetting(db, kSettingResendFrom));
+    }
+    HOSO_RETURN_IF_ERROR(
+        SetNodeSetting(db, kSettingLastDownSyncAt, std::to_string(ds.created_at_ms)));
+  }
+  if (newest_dict > 0) {
+    HOSO_RETURN_IF_ERROR(SetNodeSetting(db, kSettingDictId, std::to_string(newest_dict)));
+  }
+  for (const json::object& item : ds.items) {
+    auto kind = GetString(item, "kind");
+    if (!kind.ok()) continue;
+    if (*kind == "waybill_block") {
+      HOSO_ASSIGN_OR_RETURN(int64_t block_id, GetInt(item, "block_id"));
+      HOSO_ASSIGN_OR_RETURN(std::string prefix, GetString(item, "prefix"));
+      HOSO_ASSIGN_OR_RETURN(int64_t first, GetInt(item, "first"));
+      HOSO_ASSIGN_OR_RETURN(int64_t last_no, GetInt(item, "last"));
+      HOSO_ASSIGN_OR_RETURN(
+          Statement ins,
+          db.Prepare("INSERT OR IGNORE INTO waybill_blocks (block_id, prefix, first, last, next, "
+                     "received_at_ms) VALUES (?1, ?2, ?3, ?4, ?3, ?5)"));
+      ins.Bind(1, block_id).Bind(2, prefix).Bind(3, first).Bind(4, last_no).Bind(5, clock->NowMs());
+      HOSO_RETURN_IF_ERROR(ins.Run());
+      ++fx.waybill_blocks;
+    } else if (auto reason = RevocationOf(item, node_id, key.key_id())) {
+      fx.revoked = true;
+      fx.revoked_reason = *reason;
+      HOSO_RETURN_IF_ERROR(SetNodeSetting(db, kSettingRevokedReason, fx.revoked_reason));
+    }
+  }
+  HOSO_RETURN_IF_ERROR(txn.Commit());
+  return fx;
+}
+
+bool IsRetryable(const Status& status) {
+  return status.code() == Status::Code::kUnavailable ||
+         status.code() == Status::Code::kResourceExhausted;
+}
+
+// ---- One exchange ----------------------------------------------------------------------
+
+SyncClient::SyncClient(NodeStore* store, CentralTransport* transport, SyncClientOptions options)
+    : store_(store), transport_(transport), options_(std::move(options)) {}
+
+Result<SyncReport> SyncClient::RunOnce() {
+  bool sent = false;
+  Result<SyncReport> outcome = Exchange(&sent);
+  if (sent) Adapt(outcome.ok());
+  Record(outcome);
+  return outcome;
+}
+
+void SyncClient::Adapt(bool success) {
+  if (success) {
+    batch_events_ = std::min(kMaxBatchEvents, batch_events_ * 2);
+    batch_bytes_ = std::min(kMaxBatchBytes, batch_bytes_ * 2);
+  } else {
+    batch_events_ = std::max(kMinBatchEvents, batch_events_ / 2);
+    batch_bytes_ = std::max(kMinBatchBytes, batch_bytes_ / 2);
+  }
+}
+
+void SyncClient::Record(const Result<SyncReport>& outcome) {
+  // Best effort: the outcome matters more than its bookkeeping, and a busy
+  // database here must not turn a success into a failure.
+  Database& db = store_->db();
+  Status s = SetNodeSetting(db, kSettingBatchEvents, std::to_string(batch_events_));
+  if (outcome.ok()) {
+    s = SetNodeSetting(db, kSettingLastSyncAt, std::to_string(options_.clock->NowMs()));
+    s = DeleteNodeSetting(db, kSettingLastSyncError);
+  } else if (!outcome.status().IsConflict() ||
+             outcome.status().message().rfind("node is not enrolled", 0) != 0) {
+    s = SetNodeSetting(db, kSettingLastSyncError, outcome.status().ToString());
+  }
+  (void)s;
+}
+
+Result<SyncReport> SyncClient::Exchange(bool* sent) {
+  Database& db = store_->db();
+  HOSO_ASSIGN_OR_RETURN(CentralPin pin, RequireCentralPin(db));
+  HOSO_ASSIGN_OR_RETURN(std::optional<std::string> revoked,
+                        GetNodeSetting(db, kSettingRevokedReason));
+  if (revoked) {
+    return Status::PermissionDenied("sync stopped: the central revoked this node's key: " +
+                                    *revoked);
+  }
+  HOSO_RETURN_IF_ERROR(ResumeKeyRotation(*store_, *transport_));
+  HOSO_ASSIGN_OR_RETURN(sync::SigningKey key, LoadNodeKey(*store_));
+  std::optional<sync::Dictionary> dict;
+  HOSO_ASSIGN_OR_RETURN(int64_t dict_id, SettingInt(db, kSettingDictId, 0));
+  if (dict_id > 0) {
+    auto d = NodeDictionaries(*store_)(dict_id);
+    if (d.ok()) dict = std::move(*d);
+  }
+  sync::EncodeOptions enc;
+  enc.dictionary = dict ? &*dict : nullptr;
+
+  // A sequence_gap answer moves the start back; the second attempt resends.
+  for (int attempt = 0;; ++attempt) {
+    HOSO_ASSIGN_OR_RETURN(int64_t from, NextSendSeq(db));
+    HOSO_ASSIGN_OR_RETURN(OutgoingBatch batch,
+                          ReadOutgoingBatch(db, from, batch_events_, batch_bytes_));
+    const UnixMs now = options_.clock->NowMs();
+    HOSO_ASSIGN_OR_RETURN(
+        std::string file,
+        sync::EncodeBatch(pin.central_id, store_->identity().node_id, batch.events, batch.first_seq,
+                          batch.prev_hash, key, enc, now));
+    *sent = true;
+    HOSO_ASSIGN_OR_RETURN(HttpResponse resp,
+                          transport_->Post("/api/sync/batches", kBatchContentType, file));
+    if (resp.status == 200) {
+      HOSO_ASSIGN_OR_RETURN(sync::DownSync ds,
+                            sync::DecodeDownSync(resp.body, pin.central_public_key, &key,
+                                                 NodeDictionaries(*store_), options_.limits));
+      if (!ds.in_reply_to.empty() && ds.in_reply_to != sync::FileHash(file)) {
+        return Status::Corruption("the down-sync answers another batch (" + ds.in_reply_to + ")");
+      }
+      SyncReport report;
+      report.result = ds.result;
+      report.first_seq = batch.first_seq;
+      report.sent_events = static_cast<int64_t>(batch.events.size());
+      report.last_seq = batch.first_seq + report.sent_events - 1;
+      HOSO_ASSIGN_OR_RETURN(report.effects, ApplyDownSync(*store_, pin, ds, options_.clock));
+      report.acked_seq = ds.acked_seq;
+      HOSO_ASSIGN_OR_RETURN(int64_t next, NextSendSeq(db));
+      HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
+      report.more = next <= last;
+      return report;
+    }
+    const std::string code = CentralErrorCode(resp);
+    if (code == "sequence_gap" || code == "key_revoked") {
+      std::optional<int64_t> expected;
+      std::string message;
+      if (auto body = ParseJsonObject(resp.body); body.ok()) {
+        if (auto err = GetObject(*body, "error"); err.ok()) {
+          if (auto e = GetOptInt(**err, "expected_seq"); e.ok()) expected = *e;
+          if (auto m = GetString(**err, "message"); m.ok()) message = *m;
+        }
+      }
+      HOSO_RETURN_IF_ERROR(RecordRefusal(*store_, code, message, expected));
+      if (code == "sequence_gap" && attempt == 0) continue;
+    }
+    return CentralErrorStatus(resp);
+  }
+}
+
+// ---- The background loop -------------------------------------------------------------
+
+SyncLoop::SyncLoop(SyncClient* client, SyncLoopOptions options)
+    : client_(client), options_(std::move(options)) {
+  if (!options_.random) {
+    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+    options_.random = [engine] { return (*engine)(); };
+  }
+}
+
+int64_t SyncLoop::BackoffCeilingMs() const {
+  if (failures_ == 0) return 0;
+  int64_t ceiling = options_.base_backoff_ms;
+  for (int i = 1; i < failures_ && ceiling < options_.max_backoff_ms; ++i) ceiling *= 2;
+  return std::min(ceiling, options_.max_backoff_ms);
+}
+
+int64_t SyncLoop::Step() {
+  Result<SyncReport> r = client_->RunOnce();
+  if (r.ok()) {
+    failures_ = 0;
+    last_status_ = Status::OK();
+    revoked_ = r->effects.revoked;
+    next_delay_ms_ = r->more ? 0 : options_.idle_poll_ms;
+    return next_delay_ms_;
+  }
+  last_status_ = r.status();
+  ++failures_;
+  if (last_status_.code() == Status::Code::kPermissionDenied) revoked_ = true;
+  if (IsRetryable(last_status_)) {
+    // Full jitter: desks that lost the link together do not come back together.
+    const uint64_t ceiling = static_cast<uint64_t>(BackoffCeilingMs());
+    next_delay_ms_ = static_cast<int64_t>(options_.random() % (ceiling + 1));
+  } else {
+    next_delay_ms_ = options_.max_backoff_ms;
+  }
+  return next_delay_ms_;
+}
+
+void SyncLoop::Run() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+    }
+    const int64_t delay = Step();
+    if (!last_status_.ok() && options_.log) options_.log(last_status_.ToString());
+    if (revoked_) return;
+    Sleep(delay);
+  }
+}
+
+void SyncLoop::Sleep(int64_t ms) {
+  if (options_.sleep) {
+    options_.sleep(ms);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_; });
+}
+
+void SyncLoop::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+}
+
+// ---- Status -----------------------------------------------------------------------------
+
+Result<json::object> SyncStatusJson(NodeStore& store) {
+  Database& db = store.db();
+  HOSO_ASSIGN_OR_RETURN(std::optional<CentralPin> pin, LoadCentralPin(db));
+  HOSO_ASSIGN_OR_RETURN(std::optional<int64_t> pending,
+                        db.QueryInt("SELECT COUNT(*) FROM outbox_events WHERE acked = 0"));
+  HOSO_ASSIGN_OR_RETURN(int64_t acked, AckedSeq(db));
+  HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
+  HOSO_ASSIGN_OR_RETURN(int64_t last_sync_ms, SettingInt(db, kSettingLastSyncAt, 0));
+  HOSO_ASSIGN_OR_RETURN(int64_t batch_events,
+                        SettingInt(db, kSettingBatchEvents, kInitialBatchEvents));
+  HOSO_ASSIGN_OR_RETURN(std::optional<std::string> last_error,
+                        GetNodeSetting(db, kSettingLastSyncError));
+  HOSO_ASSIGN_OR_RETURN(std::optional<std::string> revoked,
+                        GetNodeSetting(db, kSettingRevokedReason));
+  json::object o;
+  o["enrolled"] = pin.has_value();
+  o["central_url"] = pin ? TextOrNull(pin->central_url) : json::value(nullptr);
+  o["central_id"] = pin ? json::value(pin->central_id) : json::value(nullptr);
+  o["pending_events"] = pending.value_or(0);
+  o["acked_seq"] = acked;
+  o["last_seq"] = last;
+  o["last_sync_at"] =
+      last_sync_ms > 0 ? json::value(FormatUtcIso(last_sync_ms)) : json::value(nullptr);
+  o["last_error"] = TextOrNull(last_error);
+  o["revoked_reason"] = TextOrNull(revoked);
+  o["batch_events"] = batch_events;
+  o["central_key_id"] =
+      pin ? json::value(sync::KeyIdOf(pin->central_public_key)) : json::value(nullptr);
+  auto node_pub = store.fs()->ReadFile(store.dir() + "/keys/node.pub");
+  o["node_key_id"] = node_pub.ok() ? json::value(sync::KeyIdOf(*node_pub)) : json::value(nullptr);
+  o["key_rotation_pending"] = KeyRotationPending(store);
+  return o;
+}
+
+}  // namespace hoso::node

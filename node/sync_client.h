@@ -1,0 +1,243 @@
+// SyncClient and SyncLoop: the node's side of up-sync and down-sync
+// (docs/DESIGN.md flows 3 and 5, sync/FORMAT.md).
+//
+// One exchange (SyncClient::RunOnce) sends the next contiguous range of the
+// outbox as a signed batch to POST /api/sync/batches and processes the
+// signed down-sync that answers it: events up to its acked_seq are marked
+// acknowledged (the only change the outbox allows; nothing is marked before
+// a verified down-sync says so), published data versions are installed,
+// waybill blocks and dictionaries stored, revocations obeyed. With nothing
+// pending the batch is an empty poll, so down-sync still flows.
+//
+// The next batch starts at the central's expected_seq: normally the first
+// unacknowledged event, earlier when the central says it lacks events the
+// node already saw acknowledged (sequence_gap, or an acked_seq below ours);
+// the outbox never deletes, so those are simply sent again.
+//
+// Batch size adapts to the link: it starts at kInitialBatchEvents /
+// kInitialBatchBytes, halves after a failed exchange and doubles after a
+// successful one, within [1 event, kMaxBatchEvents / kMaxBatchBytes].
+//
+// SyncLoop repeats RunOnce with exponential backoff and full jitter after
+// failures and a fixed poll interval when idle; tests drive it one Step() at
+// a time with their own random source.
+//
+// Thread-safety: a SyncClient and its NodeStore belong to one thread (the
+// sync thread opens its own NodeStore; SQLite serialises it against the
+// desk's connection). SyncLoop::Stop() may be called from any thread.
+#ifndef HOSO_NODE_SYNC_CLIENT_H_
+#define HOSO_NODE_SYNC_CLIENT_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "node/enrolment.h"
+#include "node/node_store.h"
+#include "node/outbox.h"
+#include "schema/env.h"
+#include "schema/json_util.h"
+#include "schema/status.h"
+#include "sync/batch.h"
+
+namespace hoso::node {
+
+// Tunables of the sync loop.
+inline constexpr int kInitialBatchEvents = 500;
+inline constexpr int64_t kInitialBatchBytes = int64_t{1} << 20;
+inline constexpr int kMaxBatchEvents = 10000;
+inline constexpr int64_t kMaxBatchBytes = int64_t{8} << 20;
+inline constexpr int kMinBatchEvents = 1;
+inline constexpr int64_t kMinBatchBytes = int64_t{16} << 10;
+inline constexpr int64_t kBaseBackoffMs = 1000;
+inline constexpr int64_t kMaxBackoffMs = 5 * 60 * 1000;
+inline constexpr int64_t kIdlePollMs = 30 * 1000;
+
+// node_settings keys the sync side keeps (besides the pin, enrolment.h).
+inline constexpr char kSettingRevokedReason[] = "revoked_reason";
+inline constexpr char kSettingLastSyncAt[] = "last_sync_at_ms";
+inline constexpr char kSettingLastSyncError[] = "last_sync_error";
+inline constexpr char kSettingBatchEvents[] = "sync_batch_events";
+inline constexpr char kSettingResendFrom[] = "sync_resend_from_seq";
+inline constexpr char kSettingLastDownSyncAt[] = "last_downsync_at_ms";
+inline constexpr char kSettingDictId[] = "sync_dict_id";
+
+// ---- Reading the outbox for batches -------------------------------------------
+
+// The highest seq acknowledged by the central (acks are always a prefix).
+Result<int64_t> AckedSeq(Database& db);
+// Where the next batch starts: the first unacknowledged seq, or earlier when
+// the central asked for a resend.
+Result<int64_t> NextSendSeq(Database& db);
+
+// A contiguous range of the outbox, ready for EncodeBatch.
+struct OutgoingBatch {
+  int64_t first_seq = 1;  // of the first event, or the poll position
+  std::string prev_hash;  // raw: hash of event first_seq - 1, GenesisHash() for 1
+  std::vector<sync::BatchEvent> events;
+  bool more = false;  // events after this batch remain
+};
+
+// Events from `from_seq` on (acknowledged or not), at most max_events and
+// about max_bytes of encoded lines, but always at least one event when there
+// is one. REQUIRES: 1 <= from_seq; max_events in 1..10000.
+Result<OutgoingBatch> ReadOutgoingBatch(Database& db, int64_t from_seq, int max_events,
+                                        int64_t max_bytes);
+
+// ---- Processing a down-sync ------------------------------------------------------
+
+// The dictionaries the central published to this node (DIR/data/dictionaries).
+sync::DictionaryLookup NodeDictionaries(const NodeStore& store);
+
+// Installs one {"kind":"data_version","data":...,"version":...,"body":{...}}
+// item: validates the body with Catalog::Parse / ParseCalendarData (and
+// WorkingCalendar::ForSite) / Tariff::Parse, checks the version it declares,
+// writes DIR/data/<kind>.json atomically and records it in data_versions.
+// Returns false when that version is already installed. A running desk
+// keeps the data it opened with until it restarts.
+Result<bool> InstallDataVersion(NodeStore& store, const json::object& item, Clock* clock);
+
+struct DownSyncEffects {
+  int64_t acked_seq = 0;
+  int data_versions_installed = 0;
+  int waybill_blocks = 0;
+  int dictionaries = 0;
+  int events = 0;  // central-side events received (not applied locally yet)
+  bool revoked = false;
+  std::string revoked_reason;
+};
+
+// Applies a VERIFIED down-sync addressed to this node: marks acked every
+// seq <= acked_seq, remembers where the central expects the next batch,
+// installs items, and records a revocation of this node's key. Items of a
+// down-sync older than one already applied (by the central's clock) are not
+// installed, so a stale file from a stick cannot roll data back. A refused
+// down-sync is applied the same way as the HTTP refusal (sequence_gap sets
+// the resend position; key_revoked records the reason) and returns its error.
+// kCorruption when acked_seq is beyond the outbox, or the down-sync is for
+// another node or central.
+Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
+                                      const sync::DownSync& ds, Clock* clock);
+
+// Records a central refusal by code: "sequence_gap" (expected_seq) moves the
+// resend position; "key_revoked" records the reason and stops sync.
+Status RecordRefusal(NodeStore& store, const std::string& code, const std::string& message,
+                     std::optional<int64_t> expected_seq);
+
+// True for errors worth retrying with backoff (kUnavailable,
+// kResourceExhausted after the batch shrank). Everything else needs a person.
+bool IsRetryable(const Status& status);
+
+// ---- One exchange --------------------------------------------------------------------
+
+struct SyncReport {
+  std::string result;  // applied | duplicate | poll
+  int64_t first_seq = 0;
+  int64_t last_seq = 0;  // first_seq - 1 for a poll
+  int64_t sent_events = 0;
+  int64_t acked_seq = 0;
+  DownSyncEffects effects;
+  bool more = false;  // further events are waiting for the next exchange
+};
+
+struct SyncClientOptions {
+  Clock* clock = SystemClock();
+  sync::DecodeLimits limits;
+};
+
+class SyncClient {
+ public:
+  // REQUIRES: store and transport outlive the client.
+  SyncClient(NodeStore* store, CentralTransport* transport, SyncClientOptions options = {});
+
+  // One exchange. Errors: kConflict "node is not enrolled"; kPermissionDenied
+  // when this node's key is revoked (now or before: sync stays stopped);
+  // kUnavailable / kResourceExhausted to retry; others per
+  // CentralErrorStatus or the down-sync checks. Records the outcome in
+  // node_settings for SyncStatusJson.
+  Result<SyncReport> RunOnce();
+
+  int batch_events() const { return batch_events_; }
+  int64_t batch_bytes() const { return batch_bytes_; }
+
+ private:
+  Result<SyncReport> Exchange(bool* sent);
+  void Adapt(bool success);
+  void Record(const Result<SyncReport>& outcome);
+
+  NodeStore* store_;
+  CentralTransport* transport_;
+  SyncClientOptions options_;
+  int batch_events_ = kInitialBatchEvents;
+  int64_t batch_bytes_ = kInitialBatchBytes;
+};
+
+// ---- The background loop ---------------------------------------------------------------
+
+struct SyncLoopOptions {
+  int64_t base_backoff_ms = kBaseBackoffMs;
+  int64_t max_backoff_ms = kMaxBackoffMs;
+  int64_t idle_poll_ms = kIdlePollMs;
+  // Uniform 64-bit random numbers; empty: a seeded std::mt19937_64.
+  std::function<uint64_t()> random;
+  // Waits `ms` (Run only); empty: waits on a condition variable that Stop()
+  // interrupts.
+  std::function<void(int64_t ms)> sleep;
+  // Told one line per failed exchange (Run only); may be empty.
+  std::function<void(const std::string&)> log;
+};
+
+class SyncLoop {
+ public:
+  // REQUIRES: client outlives the loop.
+  explicit SyncLoop(SyncClient* client, SyncLoopOptions options = {});
+
+  // Runs one exchange and returns NextDelay().
+  int64_t Step();
+  // How long to wait after the last Step: 0 when more events are waiting,
+  // idle_poll_ms after a success, a full-jitter backoff uniform in
+  // [0, min(max_backoff_ms, base_backoff_ms * 2^(failures-1))] after a
+  // retryable failure, max_backoff_ms after one that needs a person.
+  int64_t NextDelay() const { return next_delay_ms_; }
+  // The upper bound of the current backoff window (0 after a success).
+  int64_t BackoffCeilingMs() const;
+  int consecutive_failures() const { return failures_; }
+  const Status& last_status() const { return last_status_; }
+  // True once the central revoked the key: Run() returns and Step() is not
+  // worth calling.
+  bool stopped_by_revocation() const { return revoked_; }
+
+  // Steps until Stop() or a revocation.
+  void Run();
+  // Makes Run() return soon (interrupting the default sleep). Thread-safe.
+  void Stop();
+
+ private:
+  void Sleep(int64_t ms);
+
+  SyncClient* client_;
+  SyncLoopOptions options_;
+  int failures_ = 0;
+  int64_t next_delay_ms_ = 0;
+  Status last_status_;
+  bool revoked_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+};
+
+// ---- Status ---------------------------------------------------------------------------
+
+// {"enrolled","central_url","central_id","pending_events","acked_seq",
+//  "last_seq","last_sync_at","last_error","revoked_reason","batch_events",
+//  "central_key_id","node_key_id","key_rotation_pending"}:
+// GET /api/sync/status and hoso-node sync-status. Absent texts are null;
+// last_sync_at is ISO 8601 UTC.
+Result<json::object> SyncStatusJson(NodeStore& store);
+
+}  // namespace hoso::node
+
+#endif  // HOSO_NODE_SYNC_CLIENT_H_

@@ -1,0 +1,156 @@
+// The real hoso-central binary (HOSO_CENTRAL_BIN): its commands, their
+// output and exit codes, and `serve` over real HTTP on 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "schema/events.h"
+#include "schema/json_util.h"
+#include "sync/batch.h"
+#include "sync/http_client.h"
+#include "sync/keys.h"
+#include "tests/central/central_test_util.h"
+#include "tests/testing/child_process.h"
+
+namespace hoso::central {
+namespace {
+
+using hoso::testing::ChildProcess;
+using hoso::testing::RunProgram;
+using hoso::testing::TempDir;
+
+const std::string kBin = HOSO_CENTRAL_BIN;
+
+class CentralMainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = tmp_.path() + "/central";
+    ASSERT_EQ(Run({"init", "--data", data_, "--central-id", "central-hcm", "--source-data",
+                   testing::DataDir()}),
+              0)
+        << out_;
+  }
+  int Run(std::vector<std::string> args) {
+    args.insert(args.begin(), kBin);
+    out_.clear();
+    return RunProgram(args, &out_);
+  }
+  void Write(const std::string& path, const std::string& bytes) {
+    ASSERT_TRUE(PosixFileSystem()->WriteFileAtomic(path, bytes, 0644).ok());
+  }
+  // Adds a node with the CLI and writes its enrolment request file.
+  std::string AddAndRequest(const std::string& node_id, const sync::SigningKey& key) {
+    EXPECT_EQ(Run({"node", "add", "--data", data_, "--id", node_id, "--unit-code", "000.00.17.H29",
+                   "--role", "desk"}),
+              0)
+        << out_;
+    const std::string token = out_.substr(0, out_.find('\n'));
+    EXPECT_EQ(token.size(), 52u) << out_;
+    sync::EnrolRequest req;
+    req.node_id = node_id;
+    req.unit_code = "000.00.17.H29";
+    req.role = "desk";
+    req.token = token;
+    const std::string path = tmp_.path() + "/" + node_id + "-enrol.hoso";
+    Write(path, *sync::EncodeEnrolRequest(req, key, testing::kT0));
+    return path;
+  }
+
+  TempDir tmp_;
+  std::string data_;
+  std::string out_;
+};
+
+TEST_F(CentralMainTest, EveryCommandHasHelpAndUnknownOnesFail) {
+  for (const char* cmd : {"init", "serve", "node", "import", "key"}) {
+    EXPECT_EQ(Run({cmd, "--help"}), 0) << cmd;
+    EXPECT_NE(out_.find(std::string("hoso-central ") + cmd), std::string::npos) << out_;
+  }
+  EXPECT_EQ(Run({"frobnicate"}), 2);
+  EXPECT_EQ(Run({"node", "add", "--data", data_, "--id", "desk-01"}), 2);
+  EXPECT_EQ(out_, "hoso-central: missing required option --unit-code\n");
+}
+
+TEST_F(CentralMainTest, InitTwiceFailsWithOneLine) {
+  EXPECT_EQ(Run({"init", "--data", data_}), 1);
+  EXPECT_EQ(std::count(out_.begin(), out_.end(), '\n'), 1) << out_;
+}
+
+TEST_F(CentralMainTest, KeyShowPrintsWhatNodesPin) {
+  ASSERT_EQ(Run({"key", "show", "--data", data_, "--json"}), 0) << out_;
+  auto o = ParseJsonObject(out_);
+  ASSERT_TRUE(o.ok()) << out_;
+  EXPECT_EQ(o->at("central_id").as_string(), "central-hcm");
+  auto pk = sync::PublicKeyFromHex(std::string(o->at("public_key").as_string()));
+  ASSERT_TRUE(pk.ok());
+  EXPECT_EQ(o->at("key_id").as_string(), sync::KeyIdOf(*pk));
+}
+
+TEST_F(CentralMainTest, ImportEnrolsAppliesOnceAndExitsNonZeroOnRefusal) {
+  sync::SigningKey key = sync::SigningKey::Generate();
+  const std::string request = AddAndRequest("desk-01", key);
+  ASSERT_EQ(Run({"import", "--data", data_, request}), 0) << out_;
+  EXPECT_NE(out_.find(": enrolled node desk-01 -> "), std::string::npos) << out_;
+
+  const std::vector<sync::BatchEvent> log = testing::Chain("desk-01", 9);
+  auto batch = [&](int64_t first, int64_t last) {
+    return *sync::EncodeBatch("central-hcm", "desk-01", testing::Slice(log, first, last), first,
+                              first == 1 ? GenesisHash() : log[first - 2].hash, key,
+                              sync::EncodeOptions(), testing::kT0);
+  };
+  const std::string b1 = tmp_.path() + "/b1.hoso";
+  Write(b1, batch(1, 5));
+  const std::string out_dir = tmp_.path() + "/answers";
+  ASSERT_EQ(Run({"import", "--data", data_, b1, "--out", out_dir}), 0) << out_;
+  EXPECT_NE(
+      out_.find("b1.hoso: applied seq 1..5, 5 new, acked 5 -> " + out_dir + "/desk-01-downsync-5-"),
+      std::string::npos)
+      << out_;
+  ASSERT_EQ(Run({"import", "--data", data_, b1, "--out", out_dir}), 0) << out_;
+  EXPECT_NE(out_.find("b1.hoso: duplicate"), std::string::npos) << out_;
+
+  const std::string gap = tmp_.path() + "/gap.hoso";
+  Write(gap, batch(7, 9));
+  EXPECT_EQ(Run({"import", "--data", data_, b1, gap}), 1) << out_;
+  EXPECT_NE(out_.find("gap.hoso: refused sequence_gap"), std::string::npos) << out_;
+
+  ASSERT_EQ(Run({"node", "list", "--data", data_, "--json"}), 0) << out_;
+  auto o = ParseJsonObject(out_);
+  ASSERT_TRUE(o.ok()) << out_;
+  const json::object& node = o->at("nodes").as_array().at(0).as_object();
+  EXPECT_EQ(node.at("node_id").as_string(), "desk-01");
+  EXPECT_EQ(node.at("state").as_string(), "active");
+  EXPECT_EQ(node.at("high_water_seq").as_int64(), 5);
+  EXPECT_TRUE(node.at("last_seen").is_string());
+}
+
+TEST_F(CentralMainTest, RevokeShowsInTheNodeList) {
+  sync::SigningKey key = sync::SigningKey::Generate();
+  AddAndRequest("desk-01", key);
+  ASSERT_EQ(Run({"node", "revoke", "--data", data_, "--id", "desk-01", "--reason", "lost"}), 0)
+      << out_;
+  ASSERT_EQ(Run({"node", "list", "--data", data_}), 0) << out_;
+  EXPECT_NE(out_.find("desk-01  desk  000.00.17.H29  revoked"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("reason=lost"), std::string::npos) << out_;
+  EXPECT_EQ(Run({"node", "revoke", "--data", data_, "--id", "desk-02", "--reason", "x"}), 1);
+}
+
+TEST_F(CentralMainTest, ServeAnswersHealthzAndStopsOnSigterm) {
+  ChildProcess server;
+  ASSERT_TRUE(server.StartServer({kBin, "serve", "--data", data_, "--listen", "127.0.0.1:0"}));
+  HttpClient client("127.0.0.1", server.port());
+  auto r = client.Send("GET", "/healthz");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJsonObject(r->body)->at("central_id").as_string(), "central-hcm");
+  auto batch = client.Send("POST", "/api/sync/batches", "garbage");
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->status, 400);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace hoso::central
