@@ -51,7 +51,7 @@ class CentralTransport {
                                     const std::string& body) = 0;
 };
 
-// CentralTransport over HttpClient to a base URL ("http://10.0.0.5:8090"; a
+// CentralTransport over HttpClient to a base URL ("http://hoso-central.sct.local:8090"; a
 // path in the URL is prefixed to every request path).
 class HttpCentralTransport : public CentralTransport {
  public:

@@ -26,6 +26,7 @@
 #include "sync/http_client.h"
 #include "sync/http_server.h"
 #include "tools/cli.h"
+#include "schema/data_dir.h"
 
 namespace hoso::node {
 namespace {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "schema/data_dir.h"
 
 namespace hoso::tools {
 

@@ -24,6 +24,7 @@
 #include "sync/batch.h"
 #include "sync/keys.h"
 #include "tests/testing/child_process.h"
+#include "schema/data_dir.h"
 
 namespace hoso::central::testing {
 

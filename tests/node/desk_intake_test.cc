@@ -12,6 +12,7 @@
 #include "node/node_store.h"
 #include "node/outbox.h"
 #include "schema/ids.h"
+#include "schema/data_dir.h"
 
 namespace hoso::node {
 namespace {

@@ -10,6 +10,7 @@
 #include "node/desk.h"
 #include "node/node_store.h"
 #include "node/outbox.h"
+#include "schema/data_dir.h"
 
 namespace hoso::node {
 namespace {

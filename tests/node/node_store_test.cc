@@ -11,6 +11,7 @@
 
 #include "schema/env.h"
 #include "schema/sqlite.h"
+#include "schema/data_dir.h"
 
 namespace hoso::node {
 namespace {

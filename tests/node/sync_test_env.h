@@ -29,6 +29,7 @@
 #include "schema/env.h"
 #include "schema/events.h"
 #include "sync/http_server.h"
+#include "schema/data_dir.h"
 
 namespace hoso::node::testing {
 

@@ -9,6 +9,7 @@
 #include "schema/env.h"
 #include "schema/json_util.h"
 #include "schema/text.h"
+#include "schema/data_dir.h"
 
 namespace hoso {
 namespace {

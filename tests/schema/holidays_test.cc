@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "schema/lunar.h"
+#include "schema/data_dir.h"
 
 namespace hoso {
 

@@ -1,4 +1,5 @@
 #include "schema/tariff.h"
+#include "schema/data_dir.h"
 
 #include <gtest/gtest.h>
 
