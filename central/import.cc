@@ -1,9 +1,13 @@
 #include "central/import.h"
 
+#include <algorithm>
 #include <string_view>
+#include <tuple>
+#include <vector>
 #include <utility>
 
 #include "schema/json_util.h"
+#include "sync/batch.h"
 #include "sync/signed_file.h"
 
 namespace hoso::central {
@@ -127,6 +131,38 @@ ImportResult Importer::ImportFile(const std::string& path, const std::string& ou
   }
   r.detail = "bad_request: not a batch or an enrolment request";
   return r;
+}
+
+std::vector<ImportResult> Importer::ImportFiles(const std::vector<std::string>& paths,
+                                                const std::string& out_dir) {
+  // (rank, node id, first seq, position): rank 0 enrolment, 1 batch, 2 other.
+  std::vector<std::tuple<int, std::string, int64_t, size_t>> order;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    int rank = 2;
+    std::string node_id;
+    int64_t first_seq = 0;
+    auto bytes = fs_->ReadFile(paths[i]);
+    if (bytes.ok()) {
+      if (bytes->rfind(sync::MagicOf(sync::FileKind::kEnrolRequest), 0) == 0) {
+        rank = 0;
+      } else if (auto h = sync::PeekBatchHeader(*bytes); h.ok()) {
+        rank = 1;
+        node_id = h->node_id;
+        first_seq = h->first_seq;
+      }
+    }
+    order.emplace_back(rank, node_id, first_seq, i);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) < std::get<0>(b);
+    if (std::get<0>(a) != 1) return std::get<3>(a) < std::get<3>(b);
+    return std::tie(std::get<1>(a), std::get<2>(a), std::get<3>(a)) <
+           std::tie(std::get<1>(b), std::get<2>(b), std::get<3>(b));
+  });
+  std::vector<ImportResult> results;
+  results.reserve(order.size());
+  for (const auto& entry : order) results.push_back(ImportFile(paths[std::get<3>(entry)], out_dir));
+  return results;
 }
 
 }  // namespace hoso::central

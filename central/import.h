@@ -17,6 +17,7 @@
 #define HOSO_CENTRAL_IMPORT_H_
 
 #include <string>
+#include <vector>
 
 #include "central/ingest.h"
 #include "central/nodes.h"
@@ -45,6 +46,14 @@ class Importer {
   // directory when out_dir is empty. Failures are reported in the result
   // (outcome "refused"), never thrown.
   ImportResult ImportFile(const std::string& path, const std::string& out_dir);
+
+  // Imports several files in the order that lets every batch apply: enrolment
+  // requests first, then each node's batches by first seq, then anything
+  // else in the order given (answer files, unreadable files). A stick's file
+  // names sort "-1001-" before "-501-"; the operator need not care.
+  // Results come in the order the files were imported.
+  std::vector<ImportResult> ImportFiles(const std::vector<std::string>& paths,
+                                        const std::string& out_dir);
 
  private:
   NodeAdmin* admin_;

@@ -196,8 +196,7 @@ int CmdImport(const cli::Args& a) {
   Importer importer(&admin, &ingestor);
   const std::string out_dir = a.Get("out").value_or("");
   bool any_refused = false;
-  for (const std::string& path : a.positional()) {
-    ImportResult r = importer.ImportFile(path, out_dir);
+  for (const ImportResult& r : importer.ImportFiles(a.positional(), out_dir)) {
     std::cout << r.ToString() << "\n";
     any_refused = any_refused || r.refused();
   }

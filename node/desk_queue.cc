@@ -3,9 +3,8 @@
 // counter group and a rolled-back issue never skips a number.
 //
 // States: waiting -> called -> done | skipped; called | skipped -> called
-// (recall). Issue, call, recall and skip are outbox events; "done" is state
-// only, because the event model has no type for it (ticket_served would be
-// its name).
+// (recall). Every step is an outbox event: ticket_issued, ticket_called,
+// ticket_skipped, ticket_recalled, ticket_served.
 //
 // Also the Desk constructor and what every desk_*.cc file shares: the
 // event envelope and the per-day counters.
@@ -161,7 +160,7 @@ Result<Ticket> Desk::Skip(int64_t ticket_id) {
 }
 
 Result<Ticket> Desk::Done(int64_t ticket_id) {
-  return MoveTicket(ticket_id, {"called"}, "done", "", std::nullopt);
+  return MoveTicket(ticket_id, {"called"}, "done", "", EventType::kTicketServed);
 }
 
 Result<std::vector<Ticket>> Desk::TicketsOfDay(const Date& day) {

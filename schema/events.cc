@@ -50,6 +50,12 @@ constexpr PayloadField kTicketRecalledV1[] = {
     {"service_date", K::kDate, kReq, "", "", "local date of the ticket"},
     {"counter", K::kString, kReq, "", "", "counter the applicant is called to"},
 };
+constexpr PayloadField kTicketServedV1[] = {
+    {"ticket_number", K::kInt, kReq, "", "", "ticket whose applicant was served"},
+    {"counter_group", K::kString, kReq, "", "", "queue of the ticket"},
+    {"service_date", K::kDate, kReq, "", "", "local date of the ticket"},
+    {"counter", K::kString, kOpt, "", "", "counter that served it"},
+};
 constexpr PayloadField kDossierSubmittedOnlineV1[] = {
     {"procedure_id", K::kString, kReq, "", "", "catalog procedure code"},
     {"applicant.name", K::kString, kReq, "", "", "applicant (person or organisation)"},
@@ -200,6 +206,7 @@ constexpr TypeInfo kTypes[] = {
     {T::kTicketCalled, "ticket_called", kTicketCalledV1},
     {T::kTicketSkipped, "ticket_skipped", kTicketSkippedV1},
     {T::kTicketRecalled, "ticket_recalled", kTicketRecalledV1},
+    {T::kTicketServed, "ticket_served", kTicketServedV1},
     {T::kDossierSubmittedOnline, "dossier_submitted_online", kDossierSubmittedOnlineV1},
     {T::kDossierReceived, "dossier_received", kDossierReceivedV1},
     {T::kDossierRefused, "dossier_refused", kDossierRefusedV1},

@@ -33,6 +33,7 @@ enum class EventType {
   kTicketCalled,
   kTicketSkipped,
   kTicketRecalled,
+  kTicketServed,
   // Dossier.
   kDossierSubmittedOnline,
   kDossierReceived,

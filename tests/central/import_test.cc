@@ -77,6 +77,21 @@ TEST_F(ImportTest, ImportingTheSameFileAgainIsDuplicateAndAppliesNothing) {
   EXPECT_EQ(listing->size(), 2u);  // the batch and one answer, rewritten
 }
 
+TEST_F(ImportTest, FilesGivenOutOfOrderAreImportedInSeqOrder) {
+  TestNode n = Enrol("desk-01", "000.00.17.H29", 30);
+  // As a shell glob lists them: "-21-" sorts before "-3-".
+  const std::string late = OnStick("desk-01-21-30.hosobatch", StickBatch(n, 21, 30));
+  const std::string mid = OnStick("desk-01-3-20.hosobatch", StickBatch(n, 3, 20));
+  const std::string early = OnStick("desk-01-1-2.hosobatch", StickBatch(n, 1, 2));
+  std::vector<ImportResult> rs = importer_->ImportFiles({late, mid, early}, "");
+  ASSERT_EQ(rs.size(), 3u);
+  EXPECT_EQ(rs[0].path, early);
+  EXPECT_EQ(rs[1].path, mid);
+  EXPECT_EQ(rs[2].path, late);
+  for (const ImportResult& r : rs) EXPECT_EQ(r.outcome, "applied") << r.ToString();
+  EXPECT_EQ(EventRows(n.node_id), 30);
+}
+
 TEST_F(ImportTest, AnswersGoToTheOutDirectoryWhenGiven) {
   TestNode n = Enrol("desk-01", "000.00.17.H29");
   ImportResult r = importer_->ImportFile(OnStick("b.hoso", StickBatch(n, 1, 2)), Path("out"));

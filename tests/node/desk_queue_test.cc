@@ -176,18 +176,20 @@ TEST_F(DeskQueueTest, CounterGroupAndCounterAreValidated) {
   EXPECT_EQ(store_->db().QueryInt("SELECT COUNT(*) FROM tickets").value(), 1);
 }
 
-TEST_F(DeskQueueTest, EachQueueStepIsAnEventExceptDone) {
+TEST_F(DeskQueueTest, EachQueueStepIsAnEvent) {
   Ticket t = Issue("A");
   ASSERT_TRUE(desk_->CallNext("A", "3").ok());
   ASSERT_TRUE(desk_->Skip(t.id).ok());
   ASSERT_TRUE(desk_->Recall(t.id, "3").ok());
   ASSERT_TRUE(desk_->Done(t.id).ok());
   auto events = PendingEvents(store_->db(), 0, 100).value();
-  ASSERT_EQ(events.size(), 4u);
+  ASSERT_EQ(events.size(), 5u);
   EXPECT_EQ(events[0].event.type, EventType::kTicketIssued);
   EXPECT_EQ(events[1].event.type, EventType::kTicketCalled);
   EXPECT_EQ(events[2].event.type, EventType::kTicketSkipped);
   EXPECT_EQ(events[3].event.type, EventType::kTicketRecalled);
+  EXPECT_EQ(events[4].event.type, EventType::kTicketServed);
+  EXPECT_EQ(events[4].event.payload.at("counter").as_string(), "3");
   EXPECT_EQ(events[1].event.payload.at("counter").as_string(), "3");
   EXPECT_EQ(events[0].event.payload.at("ticket_number").as_int64(), 1);
   EXPECT_EQ(events[0].event.payload.at("service_date").as_string(), "2026-03-12");

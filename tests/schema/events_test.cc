@@ -32,6 +32,7 @@ json::object SamplePayload(EventType t) {
       return Obj(
           R"({"ticket_number":12,"counter_group":"A","service_date":"2026-03-12","counter":"3"})");
     case T::kTicketSkipped:
+    case T::kTicketServed:
       return Obj(R"({"ticket_number":12,"counter_group":"A","service_date":"2026-03-12"})");
     case T::kDossierSubmittedOnline:
       return Obj(R"({"procedure_id":"2.000620","applicant":{"name":"Công ty TNHH Minh Phát"}})");
@@ -127,7 +128,7 @@ TEST(EventTypesTest, ThereAreThirtyTypesWithUniqueWireNames) {
     EXPECT_EQ(*back, t);
     EXPECT_EQ(CurrentSchemaVersion(t), 1);
   }
-  EXPECT_EQ(names.size(), 30u);
+  EXPECT_EQ(names.size(), 31u);
   EXPECT_EQ(names.count("shipment_failed_attempt"), 1u);
   EXPECT_EQ(names.count("reconciliation_resolved"), 1u);
 }
