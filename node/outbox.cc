@@ -128,6 +128,16 @@ Result<std::vector<OutboxRecord>> PendingEvents(Database& db, int64_t after_seq,
   return Collect(db, st);
 }
 
+Result<std::vector<OutboxRecord>> EventsFrom(Database& db, int64_t from_seq, int limit) {
+  if (limit < 1 || limit > 10000) {
+    return Status::InvalidArgument("limit must be 1..10000", "limit");
+  }
+  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kSelectColumns) +
+                                                 "WHERE seq >= ?1 ORDER BY seq LIMIT ?2"));
+  st.Bind(1, from_seq).Bind(2, limit);
+  return Collect(db, st);
+}
+
 Result<std::vector<OutboxRecord>> EventsOfDossier(Database& db, const std::string& dossier_code) {
   HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kSelectColumns) +
                                                  "WHERE dossier_code = ?1 ORDER BY seq"));

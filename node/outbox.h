@@ -57,6 +57,10 @@ Result<int64_t> LastSeq(Database& db);
 // (1..10000). Contiguous unless an event fails to decode (kCorruption).
 Result<std::vector<OutboxRecord>> PendingEvents(Database& db, int64_t after_seq, int limit);
 
+// Events with seq >= from_seq, acknowledged or not, in seq order, at most
+// `limit` (1..10000): what a resend after the central reports a gap needs.
+Result<std::vector<OutboxRecord>> EventsFrom(Database& db, int64_t from_seq, int limit);
+
 // Every event recorded about one dossier, in seq order.
 Result<std::vector<OutboxRecord>> EventsOfDossier(Database& db, const std::string& dossier_code);
 

@@ -20,38 +20,6 @@ namespace {
 // canonical event: an estimate is enough for the byte cap.
 constexpr int64_t kLineOverheadBytes = 170;
 
-constexpr char kOutboxColumns[] =
-    "SELECT seq, event_id, type, schema_version, dossier_code, payload, device_time_ms, "
-    "prev_hash, hash, actor, waybill FROM outbox_events ";
-
-// Rebuilds an outbox row as a batch event, acknowledged or not (PendingEvents
-// only reads unacknowledged ones, and a resend needs the others too).
-Result<sync::BatchEvent> DecodeOutboxRow(const Statement& st, const std::string& node_id) {
-  sync::BatchEvent b;
-  Event& e = b.event;
-  e.seq = st.ColumnInt(0);
-  auto corrupt = [&e](const Status& s) {
-    return Status::Corruption("outbox event seq " + std::to_string(e.seq) +
-                              " cannot be decoded: " + s.message());
-  };
-  e.event_id = st.ColumnText(1);
-  auto type = EventTypeFromName(st.ColumnText(2));
-  if (!type.ok()) return corrupt(type.status());
-  e.type = *type;
-  e.schema_version = static_cast<int>(st.ColumnInt(3));
-  e.dossier_code = st.ColumnOptText(4);
-  auto payload = ParseJsonObject(st.ColumnText(5));
-  if (!payload.ok()) return corrupt(payload.status());
-  e.payload = std::move(*payload);
-  e.device_time_ms = st.ColumnInt(6);
-  b.prev_hash = st.ColumnBlob(7);
-  b.hash = st.ColumnBlob(8);
-  e.actor = st.ColumnOptText(9);
-  e.waybill = st.ColumnOptText(10);
-  e.node_id = node_id;
-  return b;
-}
-
 Result<std::string> HashOfSeq(Database& db, int64_t seq) {
   if (seq == 0) return GenesisHash();
   HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare("SELECT hash FROM outbox_events WHERE seq = ?1"));
@@ -121,22 +89,17 @@ Result<OutgoingBatch> ReadOutgoingBatch(Database& db, int64_t from_seq, int max_
   if (max_events < 1 || max_events > kMaxBatchEvents) {
     return Status::InvalidArgument("max_events must be 1..10000", "max_events");
   }
-  HOSO_ASSIGN_OR_RETURN(std::string node_id, OutboxNodeId(db));
   OutgoingBatch out;
   out.first_seq = from_seq;
   HOSO_ASSIGN_OR_RETURN(out.prev_hash, HashOfSeq(db, from_seq - 1));
-  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kOutboxColumns) +
-                                                 "WHERE seq >= ?1 ORDER BY seq LIMIT ?2"));
-  st.Bind(1, from_seq).Bind(2, static_cast<int64_t>(max_events));
+  HOSO_ASSIGN_OR_RETURN(std::vector<OutboxRecord> records, EventsFrom(db, from_seq, max_events));
   int64_t bytes = 0;
-  while (true) {
-    HOSO_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    HOSO_ASSIGN_OR_RETURN(sync::BatchEvent b, DecodeOutboxRow(st, node_id));
-    const int64_t line = static_cast<int64_t>(CanonicalJson(b.event).size()) + kLineOverheadBytes;
+  for (OutboxRecord& r : records) {
+    const int64_t line = static_cast<int64_t>(CanonicalJson(r.event).size()) + kLineOverheadBytes;
     if (!out.events.empty() && bytes + line > max_bytes) break;
     bytes += line;
-    out.events.push_back(std::move(b));
+    out.events.push_back(
+        sync::BatchEvent{std::move(r.event), std::move(r.prev_hash), std::move(r.hash)});
   }
   HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
   out.more = last >= from_seq + static_cast<int64_t>(out.events.size());

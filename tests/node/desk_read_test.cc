@@ -10,46 +10,21 @@
 
 #include "node/desk.h"
 #include "node/node_store.h"
-#include "schema/data_dir.h"
+#include "tests/node/desk_test_env.h"
 
 namespace hoso::node {
 namespace {
 
-std::string DataDir() {
-  const char* env = std::getenv("HOSO_DATA_DIR");
-  return env != nullptr && *env != '\0' ? env : HOSO_DATA_DIR;
-}
+using testing::At;
 
-UnixMs At(const char* iso) { return ParseIsoTime(iso).value(); }
-
-class DeskReadTest : public ::testing::Test {
+class DeskReadTest : public testing::DeskTestBase {
  protected:
+  DeskReadTest() : DeskTestBase("2026-03-12T08:00:00+07:00") {}
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/hoso-desk-read-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    suite_dir_ = tmpl;
-    InitOptions o;
-    o.identity = {"desk-h29-01", "Bộ phận một cửa",       "000.00.17.H29",
-                  "desk",        "Thành phố Hồ Chí Minh", 0};
-    o.source_data_dir = DataDir();
-    Status s = NodeStore::Init(suite_dir_ + "/template", o);
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    MakeTemplate({"desk-h29-01", "Bộ phận một cửa",       "000.00.17.H29",
+                  "desk",        "Thành phố Hồ Chí Minh", 0});
   }
-  static void TearDownTestSuite() { std::filesystem::remove_all(suite_dir_); }
-
-  void SetUp() override {
-    dir_ = suite_dir_ + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::copy(suite_dir_ + "/template", dir_, std::filesystem::copy_options::recursive);
-    auto store = NodeStore::Open(dir_);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    desk_ = std::make_unique<Desk>(store_.get(), Desk::Options{&clock_});
-  }
-  void TearDown() override {
-    desk_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  static void TearDownTestSuite() { RemoveTemplate(); }
 
   // Takes in a complete alcohol retail licence dossier; received one minute
   // after the previous one so "newest first" is well defined.
@@ -88,15 +63,7 @@ class DeskReadTest : public ::testing::Test {
     q.text = text;
     return Codes(q);
   }
-
-  FakeClock clock_{At("2026-03-12T08:00:00+07:00")};
-  static std::string suite_dir_;
-  std::string dir_;
-  std::unique_ptr<NodeStore> store_;
-  std::unique_ptr<Desk> desk_;
 };
-
-std::string DeskReadTest::suite_dir_;
 
 using CodeList = std::vector<std::string>;
 
