@@ -48,6 +48,11 @@ constexpr char kUsage[] =
     "  show --data DIR CODE [--json]    one dossier with its timeline\n"
     "  search --data DIR TEXT [--status N] [--from DATE] [--to DATE] [--json]\n"
     "  receipt --data DIR CODE [--format html|text] [--lang vi|en]\n"
+    "  guidance-slip --data DIR --json FILE|- [--lang vi|en]\n"
+    "                                   Form 02 (what is missing) as HTML for an intake body\n"
+    "  reveal-id --data DIR CODE --viewer NAME --reason TEXT\n"
+    "                                   the full ID number (the view is logged)\n"
+    "  id-views --data DIR [--json]     who viewed full ID numbers, when and why\n"
     "  result-arrived --data DIR CODE --clerk NAME [--outcome approved|refused]\n"
     "  hand-back --data DIR CODE --recipient-kind owner|authorised --recipient-name NAME\n"
     "            --recipient-id ID --clerk NAME [--authorisation TEXT]\n"
@@ -73,7 +78,7 @@ const std::set<std::string> kValueFlags = {
     "listen", "format",    "reason", "status", "from",   "to",       "lang",
     "clerk",  "outcome",   "recipient-kind", "recipient-name", "recipient-id",
     "authorisation", "group", "counter", "day", "note", "limit",
-    "central", "token", "request-file"};
+    "central", "token", "request-file", "viewer"};
 const std::set<std::string> kSwitches = {"json", "once"};
 
 Result<std::string> ReadInput(const std::string& path) {
@@ -335,6 +340,60 @@ int CmdReceipt(const cli::Args& a) {
   } else {
     std::cout << ReceiptHtml(*d, opened->store->identity(), lang);
   }
+  return 0;
+}
+
+int CmdGuidanceSlip(const cli::Args& a) {
+  auto opened = OpenDesk(a);
+  if (!opened.ok()) return cli::Fail(kProgram, opened.status());
+  auto path = a.Require("json");
+  if (!path.ok()) return cli::Fail(kProgram, path.status());
+  auto text = ReadInput(*path);
+  if (!text.ok()) return cli::Fail(kProgram, text.status());
+  auto body = ParseJsonObject(*text);
+  if (!body.ok()) return cli::Fail(kProgram, body.status());
+  auto req = Desk::ParseIntakeRequest(*body);
+  if (!req.ok()) return cli::Fail(kProgram, req.status());
+  auto missing = opened->desk->CheckDocuments(*req);
+  if (!missing.ok()) return cli::Fail(kProgram, missing.status());
+  const UnixMs now = SystemClock()->NowMs();
+  auto proc = opened->store->catalog().Find(req->procedure_id,
+                                            LocalDateOf(req->received_at.value_or(now)));
+  if (!proc.ok()) return cli::Fail(kProgram, proc.status());
+  std::cout << GuidanceSlipHtml(*req, (*proc)->name_vi, (*proc)->code.value_or(""), *missing,
+                                opened->store->identity(), now, a.Get("lang").value_or("vi"));
+  return 0;
+}
+
+int CmdRevealId(const cli::Args& a) {
+  if (a.positional().size() != 1) {
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "usage: hoso-node reveal-id --data DIR CODE --viewer NAME "
+                                   "--reason TEXT"));
+  }
+  auto opened = OpenDesk(a);
+  if (!opened.ok()) return cli::Fail(kProgram, opened.status());
+  auto viewer = a.Require("viewer");
+  if (!viewer.ok()) return cli::Fail(kProgram, viewer.status());
+  auto reason = a.Require("reason");
+  if (!reason.ok()) return cli::Fail(kProgram, reason.status());
+  auto id = opened->desk->RevealIdNumber(a.positional()[0], *viewer, *reason);
+  if (!id.ok()) return cli::Fail(kProgram, id.status());
+  std::cout << *id << "\n";
+  return 0;
+}
+
+int CmdIdViews(const cli::Args& a) {
+  auto opened = OpenDesk(a);
+  if (!opened.ok()) return cli::Fail(kProgram, opened.status());
+  auto log = opened->desk->IdViewLog(200);
+  if (!log.ok()) return cli::Fail(kProgram, log.status());
+  if (a.Has("json")) {
+    std::cout << ToPrettyJson(json::object{{"views", *log}});
+    return 0;
+  }
+  for (const auto& v : *log) std::cout << ToJson(v) << "\n";
+  std::cout << log->size() << " view(s)\n";
   return 0;
 }
 
@@ -639,7 +698,7 @@ int main(int argc, char** argv) {
   // the output switch.
   std::set<std::string> value_flags = kValueFlags;
   std::set<std::string> switches = kSwitches;
-  if (cmd == "intake" || cmd == "refuse") {
+  if (cmd == "intake" || cmd == "refuse" || cmd == "guidance-slip") {
     value_flags.insert("json");
     switches.erase("json");
   }
@@ -656,6 +715,9 @@ int main(int argc, char** argv) {
   if (cmd == "show") return CmdShow(*parsed);
   if (cmd == "search") return CmdSearch(*parsed);
   if (cmd == "receipt") return CmdReceipt(*parsed);
+  if (cmd == "guidance-slip") return CmdGuidanceSlip(*parsed);
+  if (cmd == "reveal-id") return CmdRevealId(*parsed);
+  if (cmd == "id-views") return CmdIdViews(*parsed);
   if (cmd == "result-arrived") return CmdResultArrived(*parsed);
   if (cmd == "hand-back") return CmdHandBack(*parsed);
   if (cmd == "ticket") return CmdTicket(*parsed);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "node/outbox.h"
+#include "schema/env.h"
 #include "schema/json_util.h"
 #include "schema/sqlite.h"
 #include "sync/http_client.h"
@@ -248,6 +249,41 @@ TEST_F(NodeServerTest, HandBackAfterResultArrived) {
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(ParseJsonObject(done.body).value().at("status").as_int64(), 10);
   EXPECT_EQ(done.body.find("079203001234"), std::string::npos);
+}
+
+// The CLI reaches the same actions as the API on the same data directory.
+TEST_F(NodeServerTest, CliIntakeRevealLogAndGuidanceSlip) {
+  json::object body = ValidIntake();  // its checklist comes from the running node
+  server_->Stop();                     // the CLI works on the directory alone, offline
+  const std::string body_path = dir_.path() + "/intake.json";
+  ASSERT_TRUE(PosixFileSystem()->WriteFileAtomic(body_path, ToJson(body), 0600).ok());
+  std::string out;
+  ASSERT_EQ(RunProgram({kBin, "intake", "--data", data_, "--json", body_path, "--format", "json"},
+                       &out),
+            0)
+      << out;
+  const std::string code(ParseJsonObject(out.substr(out.find('{'))).value().at("code").as_string());
+
+  EXPECT_NE(RunProgram({kBin, "reveal-id", "--data", data_, code, "--viewer", "Lê Thu Hà"}, &out),
+            0);  // a reason is required
+  ASSERT_EQ(RunProgram({kBin, "reveal-id", "--data", data_, code, "--viewer", "Lê Thu Hà",
+                        "--reason", "đối chiếu CCCD"},
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("079203001234"), std::string::npos);
+  ASSERT_EQ(RunProgram({kBin, "id-views", "--data", data_, "--json"}, &out), 0) << out;
+  EXPECT_NE(out.find("đối chiếu CCCD"), std::string::npos);
+  EXPECT_NE(out.find(code), std::string::npos);
+
+  body["documents"].as_array().erase(body["documents"].as_array().begin());
+  ASSERT_TRUE(PosixFileSystem()->WriteFileAtomic(body_path, ToJson(body), 0600).ok());
+  EXPECT_NE(RunProgram({kBin, "intake", "--data", data_, "--json", body_path}, &out), 0);
+  EXPECT_NE(out.find("incomplete dossier"), std::string::npos) << out;
+  ASSERT_EQ(RunProgram({kBin, "guidance-slip", "--data", data_, "--json", body_path}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("<html"), std::string::npos);
+  EXPECT_NE(out.find("Nguyễn Văn Ánh"), std::string::npos);
 }
 
 // SIGKILL at random moments during a stream of intakes: every acknowledged
