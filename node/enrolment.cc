@@ -157,6 +157,11 @@ Status WriteEnrolRequestFile(NodeStore& store, const std::string& token, const s
     return Status::Conflict("node is already enrolled with central '" + pinned->central_id + "'");
   }
   HOSO_ASSIGN_OR_RETURN(std::string request, BuildEnrolRequest(store, token, clock));
+  // The stick's folder may not exist yet (export creates its own too).
+  const size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    HOSO_RETURN_IF_ERROR(store.fs()->CreateDirs(path.substr(0, slash), 0700));
+  }
   return store.fs()->WriteFileAtomic(path, request, kPublicFileMode);
 }
 

@@ -111,7 +111,8 @@ Result<CentralPin> Enrol(NodeStore& store, const std::string& central_url, const
                          CentralTransport& transport, Clock* clock);
 
 // Offline enrolment, first half: writes the request file to `path`
-// (atomically). kConflict when already enrolled.
+// (atomically), creating its directory like export does. kConflict when
+// already enrolled.
 Status WriteEnrolRequestFile(NodeStore& store, const std::string& token, const std::string& path,
                              Clock* clock);
 

@@ -39,8 +39,9 @@ constexpr char kUsage[] =
     "  init --data DIR --unit-code CODE --name NAME [--role desk|courier]\n"
     "       [--node-id ID] [--province PROVINCE] [--source-data DIR]\n"
     "                                   create a node's data directory\n"
-    "  serve --data DIR [--listen HOST:PORT]\n"
-    "                                   local API and web UI (default 127.0.0.1:8081)\n"
+    "  serve --data DIR [--listen HOST:PORT] [--sync-poll-ms MS]\n"
+    "                                   local API and web UI (default 127.0.0.1:8081);\n"
+    "                                   background sync polls every MS when idle (30000)\n"
     "  intake --data DIR --json FILE|- [--format text|json]\n"
     "                                   intake one dossier (body of POST /api/dossiers)\n"
     "  refuse --data DIR --json FILE|- --reason TEXT\n"
@@ -78,7 +79,7 @@ const std::set<std::string> kValueFlags = {
     "listen", "format",    "reason", "status", "from",   "to",       "lang",
     "clerk",  "outcome",   "recipient-kind", "recipient-name", "recipient-id",
     "authorisation", "group", "counter", "day", "note", "limit",
-    "central", "token", "request-file", "viewer"};
+    "central", "token", "request-file", "viewer", "sync-poll-ms"};
 const std::set<std::string> kSwitches = {"json", "once"};
 
 Result<std::string> ReadInput(const std::string& path) {
@@ -109,7 +110,8 @@ class BackgroundSync {
  public:
   // nullptr when the node is not enrolled or knows no central URL (offline
   // enrolment: sync goes by export / import then).
-  static Result<std::unique_ptr<BackgroundSync>> Start(const std::string& dir) {
+  static Result<std::unique_ptr<BackgroundSync>> Start(const std::string& dir,
+                                                       int64_t idle_poll_ms) {
     HOSO_ASSIGN_OR_RETURN(std::unique_ptr<NodeStore> store, NodeStore::Open(dir));
     HOSO_ASSIGN_OR_RETURN(std::optional<CentralPin> pin, LoadCentralPin(store->db()));
     if (!pin || pin->central_url.empty()) return std::unique_ptr<BackgroundSync>();
@@ -122,6 +124,7 @@ class BackgroundSync {
     bg->transport_ = std::move(transport);
     bg->client_ = std::make_unique<SyncClient>(bg->store_.get(), bg->transport_.get());
     SyncLoopOptions lo;
+    lo.idle_poll_ms = idle_poll_ms;
     lo.log = [](const std::string& line) {
       std::cerr << kProgram << ": sync: " << line << std::endl;
     };
@@ -198,11 +201,28 @@ int CmdInit(const cli::Args& a) {
 }
 
 
+// --sync-poll-ms: how long the background sync waits between exchanges
+// when nothing is pending (kIdlePollMs by default). Tests lower it so that
+// the central sees intakes at once.
+Result<int64_t> SyncPollMs(const cli::Args& a) {
+  const std::optional<std::string> text = a.Get("sync-poll-ms");
+  if (!text) return kIdlePollMs;
+  const bool digits = !text->empty() && text->size() <= 9 &&
+                      text->find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoll(*text) < 1) {
+    return Status::InvalidArgument("--sync-poll-ms must be a positive number of milliseconds",
+                                   "sync-poll-ms");
+  }
+  return std::stoll(*text);
+}
+
 int CmdServe(const cli::Args& a) {
   auto opened = OpenDesk(a);
   if (!opened.ok()) return cli::Fail(kProgram, opened.status());
   auto hp = ParseHostPort(a.Get("listen").value_or("127.0.0.1:8081"));
   if (!hp.ok()) return cli::Fail(kProgram, hp.status());
+  auto poll_ms = SyncPollMs(a);
+  if (!poll_ms.ok()) return cli::Fail(kProgram, poll_ms.status());
   DeskApi api(opened->store.get(), opened->desk.get());
   HttpServerOptions so;
   so.host = hp->first;
@@ -222,7 +242,7 @@ int CmdServe(const cli::Args& a) {
             << opened->store->identity().role << ") serving " << opened->store->dir()
             << "; Ctrl-C to stop" << std::endl;
   // Started after the signal mask, so the sync thread inherits it.
-  auto sync = BackgroundSync::Start(opened->store->dir());
+  auto sync = BackgroundSync::Start(opened->store->dir(), *poll_ms);
   if (!sync.ok()) {
     (*server)->Stop();
     return cli::Fail(kProgram, sync.status().WithContext("background sync"));

@@ -417,7 +417,12 @@ void LinkEmulator::Connection::RefreshOptions(bool first) {
 bool LinkEmulator::Connection::CutDue() const {
   if (total_delivered_ >= random_cut_at_) return true;
   for (const Direction& d : dirs_) {
-    if (d.cut_after && d.delivered >= *d.cut_after) return true;
+    if (!d.cut_after) continue;
+    // A limit of 0 waits for the first byte that way and drops it, so a
+    // downstream cut at 0 lets the request through and loses the whole answer.
+    if (*d.cut_after == 0 ? d.delivered > 0 || !d.queue.empty() : d.delivered >= *d.cut_after) {
+      return true;
+    }
   }
   return false;
 }

@@ -41,7 +41,9 @@ struct LinkOptions {
   // distribution with that rate). 1.0 cuts every connection at once.
   double cut_probability_per_kb = 0;
   // Reset both sides of a connection as soon as exactly N bytes went
-  // through in that direction (0: at once, before any byte).
+  // through in that direction. 0 cuts when the first byte comes to go that
+  // way, before it is delivered: a downstream cut at 0 lets the request
+  // through and loses every byte of the answer.
   std::optional<int64_t> cut_after_bytes_upstream;
   std::optional<int64_t> cut_after_bytes_downstream;
   // Once per connection and direction, after `stall_after_bytes` bytes went

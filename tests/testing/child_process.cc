@@ -89,11 +89,16 @@ ChildProcess::~ChildProcess() {
   if (pid_ > 0) Kill();
 }
 
-bool ChildProcess::StartServer(const std::vector<std::string>& argv, int timeout_ms) {
+bool ChildProcess::StartServer(const std::vector<std::string>& argv, int timeout_ms,
+                               const std::string& stderr_path) {
   int out_pipe[2];
   if (::pipe(out_pipe) != 0) return false;
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (!stderr_path.empty()) {
+      const int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (err >= 0) ::dup2(err, 2);
+    }
     ::dup2(out_pipe[1], 1);
     ::close(out_pipe[0]);
     ::close(out_pipe[1]);

@@ -42,7 +42,9 @@ class ChildProcess {
 
   // Starts `argv` and waits up to `timeout_ms` for a stdout line starting
   // with "listening on http://"; returns false (and kills it) otherwise.
-  bool StartServer(const std::vector<std::string>& argv, int timeout_ms = 20000);
+  // With `stderr_path`, the child's stderr goes to that file (truncated).
+  bool StartServer(const std::vector<std::string>& argv, int timeout_ms = 20000,
+                   const std::string& stderr_path = "");
   uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
 

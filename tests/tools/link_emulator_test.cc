@@ -365,6 +365,33 @@ TEST(LinkEmulatorTest, CutAfterDownstreamBytesTruncatesTheResponse) {
   EXPECT_EQ(stats.cuts, stats.connections_accepted);
 }
 
+// The answer is lost after the target acted on the request: the server
+// handled it, the client got no byte back.
+TEST(LinkEmulatorTest, CutAtZeroDownstreamBytesDeliversTheRequestAndLosesTheWholeAnswer) {
+  std::atomic<int> handled{0};
+  HttpServerOptions server_options;
+  auto server = HttpServer::Start(server_options, [&handled](const HttpRequest& request) {
+    ++handled;
+    return TestHandler(request);
+  });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  LinkOptions options;
+  options.cut_after_bytes_downstream = 0;
+  auto link = StartLink((*server)->port(), options);
+  ASSERT_NE(link, nullptr);
+  HttpClient client("127.0.0.1", link->port());
+  const std::string body(3000, 'q');
+  auto response = client.Send("POST", "/size", body);
+  ASSERT_FALSE(response.ok());
+  EXPECT_TRUE(response.status().IsUnavailable()) << response.status().ToString();
+  EXPECT_EQ(handled.load(), 1);
+  const LinkStats stats = link->stats();
+  EXPECT_EQ(stats.connections_accepted, 1u);
+  EXPECT_GT(stats.bytes_upstream, body.size());
+  EXPECT_EQ(stats.bytes_downstream, 0u);
+  EXPECT_EQ(stats.cuts, 1u);
+}
+
 TEST(LinkEmulatorTest, RandomCutsAreReproducibleFromTheSeed) {
   auto bytes_before_cut = [](uint64_t seed) -> uint64_t {
     SinkServer sink;
