@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "central/waybills.h"
 #include "schema/json_util.h"
 
 namespace hoso::central {
@@ -28,7 +29,16 @@ HttpResponse FileResponse(const char* content_type, std::string body) {
 CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor)
     : store_(store), admin_(admin), ingestor_(ingestor) {
   router_.Add("GET", "/healthz", [this](const HttpRequest&, const PathParams&) {
-    return JsonResponse(200, json::object{{"ok", true}, {"central_id", store_->central_id()}});
+    // Warnings need a person (an empty waybill pool) but are no outage.
+    json::array warnings;
+    auto db = store_->Db();
+    if (!db.ok()) return ErrorResponse(503, "unavailable", db.status().message());
+    auto found = WaybillWarnings(**db);
+    if (!found.ok()) return ErrorResponse(503, "unavailable", found.status().message());
+    for (const std::string& w : *found) warnings.push_back(json::value(w));
+    return JsonResponse(200, json::object{{"ok", true},
+                                          {"central_id", store_->central_id()},
+                                          {"warnings", std::move(warnings)}});
   });
   router_.Add("POST", "/api/sync/enrol",
               [this](const HttpRequest& r, const PathParams&) { return Enrol(r); });

@@ -2,7 +2,7 @@
 // request -> response function. No sockets here: central/main.cc puts it
 // behind an HttpServer, and tests call Handle() directly.
 //
-//   GET  /healthz              {"ok":true,"central_id":...}
+//   GET  /healthz              {"ok":true,"central_id":...,"warnings":[...]}
 //   POST /api/sync/enrol       enrolment request file -> enrolment answer file
 //   POST /api/sync/batches     batch file -> down-sync file (or a JSON refusal)
 //   POST /api/sync/rotate-key  JSON -> {"key_id": new}

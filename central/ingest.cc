@@ -3,7 +3,9 @@
 #include <utility>
 #include <vector>
 
+#include "central/dictionaries.h"
 #include "central/nodes.h"
+#include "central/waybills.h"
 #include "schema/events.h"
 #include "schema/json_util.h"
 #include "schema/sqlite.h"
@@ -38,8 +40,8 @@ Refusal BatchDecodeRefusal(const Status& s) {
         return Refuse(400, "unsupported_version", s.message());
       }
       return Refusal{400, "bad_request", s.message(), s.field(), std::nullopt};
-    case Status::Code::kNotFound:  // an unknown dictionary
-      return Refuse(400, "bad_request", s.message());
+    case Status::Code::kNotFound:  // a dict_id this central never published
+      return Refuse(422, "unknown_dictionary", s.message());
     default:
       return Refusal::FromStatus(s);
   }
@@ -164,12 +166,16 @@ struct Decision {
   std::vector<json::object> items;
 };
 
-// Step 4 of ingest.h, inside the caller's IMMEDIATE transaction.
-Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, UnixMs now) {
+// Steps 4 and 5 of ingest.h, inside the caller's IMMEDIATE transaction.
+Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel channel,
+                         UnixMs now) {
   const sync::BatchHeader& h = batch.header;
   HOSO_ASSIGN_OR_RETURN(Progress p, ReadProgress(db, h.node_id));
   Decision d;
   d.acked_seq = p.high_water;
+  // A node that starts at or below what the central already holds has not
+  // seen the central's last acknowledgement: an answer was lost.
+  const bool answer_lost = h.first_seq <= p.high_water;
   if (h.first_seq > p.high_water + 1) {
     Refusal r = Refuse(409, "sequence_gap",
                        "the central has every event of " + h.node_id + " up to seq " +
@@ -220,17 +226,28 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, UnixMs no
   // it whatever data versions that answer carried: send them all again.
   HOSO_ASSIGN_OR_RETURN(
       d.items, TakeDataVersionItems(db, h.node_id, d.result != sync::kResultDuplicate, now));
+  // Over HTTP the node compresses each batch with the newest dictionary it
+  // holds, so a batch without the one it was sent means that answer was lost;
+  // files are written ahead, several at a time, and prove nothing.
+  HOSO_ASSIGN_OR_RETURN(std::optional<json::object> dict,
+                        TakeDictionaryItem(db, h.node_id, h.dict_id,
+                                           channel == Channel::kHttp || answer_lost, now));
+  if (dict) d.items.push_back(std::move(*dict));
+  HOSO_ASSIGN_OR_RETURN(std::vector<json::object> blocks,
+                        TakeWaybillBlockItems(db, h.node_id, now));
+  for (json::object& b : blocks) d.items.push_back(std::move(b));
   return d;
 }
 
 // Decide() in one IMMEDIATE transaction, rolled back on any refusal before
 // the caller reads the database again.
-Outcome<Decision> ApplyInTransaction(Database& db, const sync::OpenedBatch& batch, UnixMs now) {
+Outcome<Decision> ApplyInTransaction(Database& db, const sync::OpenedBatch& batch, Channel channel,
+                                     UnixMs now) {
   HOSO_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
   // Revoked or rotated while the batch was being decoded?
   Outcome<std::string> key = LookupKey(db, batch.header.node_id, batch.header.key_id);
   if (!key.ok()) return key.refusal();
-  Outcome<Decision> decided = Decide(db, batch, now);
+  Outcome<Decision> decided = Decide(db, batch, channel, now);
   if (!decided.ok()) return decided;
   HOSO_RETURN_IF_ERROR(txn.Commit());
   return decided;
@@ -341,13 +358,14 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
     node_public_key = *key;
     return std::move(key).value();
   };
-  auto opened = sync::DecodeBatch(file, lookup, &store_->key(), nullptr, options_.limits);
+  auto opened = sync::DecodeBatch(file, lookup, &store_->key(), StoredDictionaries(conn),
+                                  options_.limits);
   if (!opened.ok()) {
     return refuse(key_refusal ? *key_refusal : BatchDecodeRefusal(opened.status()), &conn);
   }
 
   const UnixMs now = options_.clock->NowMs();
-  Outcome<Decision> decided = ApplyInTransaction(conn, *opened, now);
+  Outcome<Decision> decided = ApplyInTransaction(conn, *opened, channel, now);
   if (!decided.ok()) return refuse(decided.refusal(), &conn);
   Decision decision = std::move(decided).value();
   report.result = decision.result;

@@ -10,7 +10,9 @@
 //      lock and the busy timeout);
 //   3. the signer's key (unknown_node, unknown_key, key_revoked with the
 //      revocation reason, key_retired), the signature, then unsealing and
-//      capped decompression, and the batch's own chain (sync/batch.h);
+//      capped decompression with any dictionary this central ever trained,
+//      published or retired (a dict_id it never published is 422
+//      "unknown_dictionary"), and the batch's own chain (sync/batch.h);
 //   4. ONE IMMEDIATE transaction: with H = node_progress.high_water_seq,
 //        last_seq <= H          -> "duplicate": nothing is applied, ack H;
 //        first_seq > H + 1      -> 409 "sequence_gap", expected_seq H + 1;
@@ -19,10 +21,19 @@
 //        is inserted with the central's receive time; progress moves to
 //        last_seq. Events the central already holds must have the hashes it
 //        stored (a node with another history is "chain_broken", never acked);
-//   5. the down-sync: acked_seq, the data versions the node was not yet sent
-//      (and, after a duplicate, which means the previous answer was lost,
-//      all of them again), and for a revoked node in file mode a revocation
-//      item.
+//   5. the down-sync, still in that transaction: acked_seq, the data
+//      versions the node was not yet sent (and, after a duplicate, which
+//      means the previous answer was lost, all of them again); the newest
+//      published dictionary when the batch is not compressed with it and the
+//      node was never sent it, or the answer that carried it was evidently
+//      lost: over HTTP (the node compresses every batch with the newest
+//      dictionary it holds) or when the batch starts at or below the high
+//      water mark (a duplicate or an overlapping resend) (central/
+//      dictionaries.h); the node's unconfirmed waybill blocks and any block
+//      allocated now because it runs low (central/waybills.h); and for a
+//      revoked node in file mode a revocation item. What the answer carries
+//      is recorded in the same transaction, so a lost answer is answered
+//      again with the same dictionary and the same blocks, never new ones.
 // Nothing is applied partially: any refusal leaves the database unchanged.
 //
 // Thread-safety: safe for concurrent use (one batch per node at a time; each

@@ -1,6 +1,6 @@
 // hoso-central: the central server. Parses arguments and wires the parts
-// together; the work is done by CentralStore, NodeAdmin, Ingestor, Importer
-// and CentralApi.
+// together; the work is done by CentralStore, NodeAdmin, Ingestor, Importer,
+// CentralApi, DictionaryAdmin and WaybillAdmin.
 #include <pthread.h>
 #include <signal.h>
 
@@ -14,9 +14,11 @@
 
 #include "central/api.h"
 #include "central/central_store.h"
+#include "central/dictionaries.h"
 #include "central/import.h"
 #include "central/ingest.h"
 #include "central/nodes.h"
+#include "central/waybills.h"
 #include "schema/events.h"
 #include "schema/json_util.h"
 #include "sync/http_client.h"
@@ -46,6 +48,10 @@ constexpr char kUsage[] =
     "                                   apply batch and enrolment files from a USB stick and\n"
     "                                   write the answers (default: next to each file)\n"
     "  key show --data DIR [--json]     central id, key id and public key to pin on nodes\n"
+    "  dict train|list|retire|export --data DIR ...\n"
+    "                                   zstd dictionaries published to the nodes\n"
+    "  waybill add-range|list|configure --data DIR ...\n"
+    "                                   the pool of waybill serials handed to nodes in blocks\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -71,16 +77,57 @@ const std::map<std::string, std::string> kCommandUsage = {
     {"key",
      "usage: hoso-central key show --data DIR [--json]\n"
      "Prints the central id, key id and public key (hex) that nodes pin.\n"},
+    {"dict",
+     "usage: hoso-central dict train --data DIR [--max-samples N] [--size BYTES] [--json]\n"
+     "       hoso-central dict list --data DIR [--json]\n"
+     "       hoso-central dict retire --data DIR ID\n"
+     "       hoso-central dict export --data DIR ID --out FILE\n"
+     "`train` learns a zstd dictionary from the newest N event lines (default 20000; personal\n"
+     "data scrubbed), at most BYTES large (default 16384), stores it under the next id and\n"
+     "publishes it: nodes get it with their next down-sync and compress with it. `retire`\n"
+     "stops offering it; batches compressed with it still decode. `export` writes the raw\n"
+     "dictionary for `hoso inspect --dictionary`.\n"},
+    {"waybill",
+     "usage: hoso-central waybill add-range --data DIR --prefix PP --first N --last M\n"
+     "       hoso-central waybill list --data DIR [--json]\n"
+     "       hoso-central waybill configure --data DIR [--block-size N] [--low-water N]\n"
+     "                                      [--roles courier,desk]\n"
+     "`add-range` adds UPU S10 serials N..M (0..99999999) of the two-letter prefix PP to the\n"
+     "pool. Nodes of the configured roles get blocks of --block-size serials (default 1000)\n"
+     "in their down-sync whenever they hold fewer than --low-water unused ones (default 200).\n"},
 };
 
-const std::set<std::string> kValueFlags = {"data",   "name", "central-id", "source-data",
-                                           "listen", "id",   "unit-code",  "role",
-                                           "reason", "out"};
+const std::set<std::string> kValueFlags = {
+    "data",      "name",  "central-id", "source-data", "listen",      "id",
+    "unit-code", "role",  "reason",     "out",         "max-samples", "size",
+    "prefix",    "first", "last",       "block-size",  "low-water",   "roles"};
 const std::set<std::string> kSwitches = {"json"};
 
 Result<std::unique_ptr<CentralStore>> OpenStore(const cli::Args& a) {
   HOSO_ASSIGN_OR_RETURN(std::string dir, a.Require("data"));
   return CentralStore::Open(dir);
+}
+
+// A non-negative decimal integer, as typed.
+Result<int64_t> ParseCount(const std::string& text, const std::string& field) {
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument(
+        "--" + field + " must be a non-negative integer, not '" + text + "'", field);
+  }
+  return std::stoll(text);
+}
+
+Result<std::optional<int64_t>> OptCount(const cli::Args& a, const std::string& flag) {
+  auto v = a.Get(flag);
+  if (!v) return std::optional<int64_t>();
+  HOSO_ASSIGN_OR_RETURN(int64_t n, ParseCount(*v, flag));
+  return std::optional<int64_t>(n);
+}
+
+Result<int64_t> RequireCount(const cli::Args& a, const std::string& flag) {
+  HOSO_ASSIGN_OR_RETURN(std::string v, a.Require(flag));
+  return ParseCount(v, flag);
 }
 
 int CmdInit(const cli::Args& a) {
@@ -168,10 +215,16 @@ int CmdNode(const cli::Args& a) {
   }
   auto nodes = admin.ListNodes();
   if (!nodes.ok()) return cli::Fail(kProgram, nodes.status());
+  auto db = (*store)->Db();
+  if (!db.ok()) return cli::Fail(kProgram, db.status());
+  auto warnings = WaybillWarnings(**db);
+  if (!warnings.ok()) return cli::Fail(kProgram, warnings.status());
   if (a.Has("json")) {
-    json::array arr;
+    json::array arr, warn;
     for (const NodeInfo& n : *nodes) arr.push_back(n.ToJson());
-    std::cout << ToPrettyJson(json::object{{"nodes", std::move(arr)}});
+    for (const std::string& w : *warnings) warn.push_back(json::value(w));
+    std::cout << ToPrettyJson(
+        json::object{{"nodes", std::move(arr)}, {"warnings", std::move(warn)}});
     return 0;
   }
   for (const NodeInfo& n : *nodes) {
@@ -179,8 +232,10 @@ int CmdNode(const cli::Args& a) {
               << "  high_water=" << n.high_water_seq
               << "  last_seen=" << (n.last_seen_ms ? FormatLocalIso(*n.last_seen_ms) : "never");
     if (n.revocation_reason) std::cout << "  reason=" << *n.revocation_reason;
+    if (n.waybill_serials_unused) std::cout << "  waybills=" << *n.waybill_serials_unused;
     std::cout << "\n";
   }
+  for (const std::string& w : *warnings) std::cout << "warning: " << w << "\n";
   return 0;
 }
 
@@ -224,6 +279,157 @@ int CmdKey(const cli::Args& a) {
   return 0;
 }
 
+int CmdDict(const cli::Args& a) {
+  const std::vector<std::string>& pos = a.positional();
+  const std::string sub = pos.empty() ? "" : pos[0];
+  const size_t want = (sub == "retire" || sub == "export") ? 2 : 1;
+  if ((sub != "train" && sub != "list" && sub != "retire" && sub != "export") ||
+      pos.size() != want) {
+    return cli::Fail(kProgram, Status::InvalidArgument("usage: hoso-central dict "
+                                                       "train|list|retire ID|export ID "
+                                                       "--data DIR ..."));
+  }
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  DictionaryAdmin admin(store->get());
+  if (sub == "train") {
+    DictionaryTrainOptions o;
+    auto max = OptCount(a, "max-samples");
+    if (!max.ok()) return cli::Fail(kProgram, max.status());
+    auto size = OptCount(a, "size");
+    if (!size.ok()) return cli::Fail(kProgram, size.status());
+    if (*max) o.max_samples = static_cast<int>(std::min<int64_t>(**max, 1'000'000'000));
+    if (*size) o.dict_bytes = static_cast<size_t>(**size);
+    auto info = admin.Train(o);
+    if (!info.ok()) return cli::Fail(kProgram, info.status());
+    if (a.Has("json")) {
+      std::cout << ToPrettyJson(info->ToJson());
+      return 0;
+    }
+    std::cout << "dictionary " << info->dict_id << ": " << info->size_bytes << " bytes from "
+              << info->sample_count << " event lines (" << info->sample_bytes
+              << " bytes); published\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto list = admin.List();
+    if (!list.ok()) return cli::Fail(kProgram, list.status());
+    if (a.Has("json")) {
+      json::array arr;
+      for (const DictionaryInfo& d : *list) arr.push_back(d.ToJson());
+      std::cout << ToPrettyJson(json::object{{"dictionaries", std::move(arr)}});
+      return 0;
+    }
+    if (list->empty()) std::cout << "no dictionaries (hoso-central dict train)\n";
+    for (const DictionaryInfo& d : *list) {
+      std::cout << d.dict_id << "  " << d.state << (d.offered ? " (offered)" : "") << "  "
+                << d.size_bytes << " bytes  " << d.sample_count << " samples  trained "
+                << FormatLocalIso(d.trained_at_ms) << "  sent to " << d.nodes_sent << " node(s)";
+      if (d.retired_at_ms) std::cout << "  retired " << FormatLocalIso(*d.retired_at_ms);
+      std::cout << "\n";
+    }
+    return 0;
+  }
+  auto id = ParseCount(pos[1], "id");
+  if (!id.ok()) return cli::Fail(kProgram, id.status());
+  if (sub == "retire") {
+    Status s = admin.Retire(*id);
+    if (!s.ok()) return cli::Fail(kProgram, s);
+    std::cout << "retired dictionary " << *id
+              << "; nodes are no longer sent it, and batches compressed with it still decode\n";
+    return 0;
+  }
+  auto out = a.Require("out");
+  if (!out.ok()) return cli::Fail(kProgram, out.status());
+  auto dict = admin.Get(*id);
+  if (!dict.ok()) return cli::Fail(kProgram, dict.status());
+  Status s = PosixFileSystem()->WriteFileAtomic(*out, dict->bytes, 0644);
+  if (!s.ok()) return cli::Fail(kProgram, s);
+  std::cout << "wrote dictionary " << *id << " (" << dict->bytes.size() << " bytes) to " << *out
+            << "\n";
+  return 0;
+}
+
+int CmdWaybill(const cli::Args& a) {
+  const std::vector<std::string>& pos = a.positional();
+  const std::string sub = pos.size() == 1 ? pos[0] : "";
+  if (sub != "add-range" && sub != "list" && sub != "configure") {
+    return cli::Fail(kProgram, Status::InvalidArgument("usage: hoso-central waybill "
+                                                       "add-range|list|configure --data DIR ..."));
+  }
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  WaybillAdmin admin(store->get());
+  if (sub == "add-range") {
+    auto prefix = a.Require("prefix");
+    if (!prefix.ok()) return cli::Fail(kProgram, prefix.status());
+    auto first = RequireCount(a, "first");
+    if (!first.ok()) return cli::Fail(kProgram, first.status());
+    auto last = RequireCount(a, "last");
+    if (!last.ok()) return cli::Fail(kProgram, last.status());
+    auto r = admin.AddRange(*prefix, *first, *last);
+    if (!r.ok()) return cli::Fail(kProgram, r.status());
+    std::cout << "added range " << r->range_id << ": " << r->prefix << " " << r->first << ".."
+              << r->last << " (" << r->free_serials() << " serials)\n";
+    return 0;
+  }
+  if (sub == "configure") {
+    auto settings = admin.Settings();
+    if (!settings.ok()) return cli::Fail(kProgram, settings.status());
+    auto block = OptCount(a, "block-size");
+    if (!block.ok()) return cli::Fail(kProgram, block.status());
+    auto low = OptCount(a, "low-water");
+    if (!low.ok()) return cli::Fail(kProgram, low.status());
+    if (*block) settings->block_size = **block;
+    if (*low) settings->low_water = **low;
+    if (auto roles = a.Get("roles")) {
+      auto parsed = ParseWaybillRoles(*roles);
+      if (!parsed.ok()) return cli::Fail(kProgram, parsed.status());
+      settings->roles = std::move(parsed).value();
+    }
+    Status s = admin.Configure(*settings);
+    if (!s.ok()) return cli::Fail(kProgram, s);
+    std::cout << "waybill blocks of " << settings->block_size << " serials when a node has fewer "
+              << "than " << settings->low_water << " unused; roles: "
+              << (settings->roles.empty() ? "none" : ToJson(settings->ToJson().at("roles")))
+              << "\n";
+    return 0;
+  }
+  auto pool = admin.List();
+  if (!pool.ok()) return cli::Fail(kProgram, pool.status());
+  auto db = (*store)->Db();
+  if (!db.ok()) return cli::Fail(kProgram, db.status());
+  auto warnings = WaybillWarnings(**db);
+  if (!warnings.ok()) return cli::Fail(kProgram, warnings.status());
+  if (a.Has("json")) {
+    json::object o = pool->ToJson();
+    json::array warn;
+    for (const std::string& w : *warnings) warn.push_back(json::value(w));
+    o["warnings"] = std::move(warn);
+    std::cout << ToPrettyJson(o);
+    return 0;
+  }
+  std::cout << "settings: blocks of " << pool->settings.block_size << ", low water "
+            << pool->settings.low_water << ", roles "
+            << ToJson(pool->settings.ToJson().at("roles")) << "\n"
+            << "pool: " << pool->free_serials << " free serials in " << pool->ranges.size()
+            << " range(s)\n";
+  for (const WaybillRangeInfo& r : pool->ranges) {
+    std::cout << "  range " << r.range_id << "  " << r.prefix << " " << r.first << ".." << r.last
+              << "  next " << r.next << "  free " << r.free_serials() << "\n";
+  }
+  for (const WaybillBlockInfo& b : pool->blocks) {
+    std::cout << "  block " << b.block_id << "  " << b.node_id << "  " << b.prefix << " "
+              << b.first << ".." << b.last << "  "
+              << (b.used_up_at_ms ? "used up" : b.confirmed_at_ms ? "in use" : "sent") << "\n";
+  }
+  for (const NodeWaybillStock& s : pool->stock) {
+    std::cout << "  node " << s.node_id << "  " << s.unused_serials << " unused\n";
+  }
+  for (const std::string& w : *warnings) std::cout << "warning: " << w << "\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace hoso::central
 
@@ -248,6 +454,8 @@ int main(int argc, char** argv) {
   if (cmd == "node") return CmdNode(*parsed);
   if (cmd == "import") return CmdImport(*parsed);
   if (cmd == "key") return CmdKey(*parsed);
+  if (cmd == "dict") return CmdDict(*parsed);
+  if (cmd == "waybill") return CmdWaybill(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-central --help)\n";
   return 2;
 }

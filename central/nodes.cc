@@ -99,6 +99,10 @@ json::object NodeInfo::ToJson() const {
   o["active_key_id"] = active_key_id ? json::value(*active_key_id) : json::value();
   if (revocation_reason) o["revocation_reason"] = *revocation_reason;
   if (revoked_at_ms) o["revoked_at"] = FormatLocalIso(*revoked_at_ms);
+  o["waybill_serials_unused"] =
+      waybill_serials_unused ? json::value(*waybill_serials_unused) : json::value();
+  o["waybill_short_since"] =
+      waybill_short_since_ms ? json::value(FormatLocalIso(*waybill_short_since_ms)) : json::value();
   return o;
 }
 
@@ -357,9 +361,10 @@ Result<std::vector<NodeInfo>> NodeAdmin::ListNodes() {
                                "n.last_seen_ms, COALESCE(p.high_water_seq, 0), "
                                "(SELECT key_id FROM node_keys k WHERE k.node_id = n.node_id "
                                " AND k.state = 'active' ORDER BY created_at_ms DESC LIMIT 1), "
-                               "r.reason, r.revoked_at_ms "
+                               "r.reason, r.revoked_at_ms, w.unused_serials, w.short_since_ms "
                                "FROM nodes n LEFT JOIN node_progress p ON p.node_id = n.node_id "
                                "LEFT JOIN node_revocations r ON r.node_id = n.node_id "
+                               "LEFT JOIN node_waybill_stock w ON w.node_id = n.node_id "
                                "ORDER BY n.node_id"));
   std::vector<NodeInfo> out;
   while (true) {
@@ -376,6 +381,8 @@ Result<std::vector<NodeInfo>> NodeAdmin::ListNodes() {
     n.active_key_id = q.ColumnOptText(7);
     n.revocation_reason = q.ColumnOptText(8);
     n.revoked_at_ms = q.ColumnOptInt(9);
+    n.waybill_serials_unused = q.ColumnOptInt(10);
+    n.waybill_short_since_ms = q.ColumnOptInt(11);
     out.push_back(std::move(n));
   }
   return out;

@@ -51,6 +51,11 @@ struct NodeInfo {
   std::optional<std::string> active_key_id;
   std::optional<std::string> revocation_reason;
   std::optional<UnixMs> revoked_at_ms;
+  // The central's count of the node's unused waybill serials at its last
+  // down-sync (central/waybills.h); nullopt for a node that issues none.
+  std::optional<int64_t> waybill_serials_unused;
+  // Since when it is below the low-water mark with an empty pool.
+  std::optional<UnixMs> waybill_short_since_ms;
 
   json::object ToJson() const;
 };

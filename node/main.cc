@@ -631,6 +631,15 @@ int CmdSyncStatus(const cli::Args& a) {
             << "keys:           node " << text("node_key_id") << ", central "
             << text("central_key_id")
             << (st->at("key_rotation_pending").as_bool() ? " (key rotation pending)" : "") << "\n";
+  const json::object& waybills = st->at("waybills").as_object();
+  std::cout << "waybills:       " << ToJson(waybills.at("remaining")) << " unused in "
+            << ToJson(waybills.at("blocks")) << " block(s)";
+  if (waybills.at("next").is_string()) {
+    std::cout << ", next " << std::string(waybills.at("next").as_string());
+  }
+  std::cout << "\n";
+  const int64_t dict_id = st->at("dict_id").as_int64();
+  std::cout << "dictionary:     " << (dict_id > 0 ? std::to_string(dict_id) : "none") << "\n";
   if (!st->at("revoked_reason").is_null()) {
     std::cout << "REVOKED:        " << text("revoked_reason")
               << " (sync is stopped)\n";

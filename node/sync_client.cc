@@ -9,6 +9,8 @@
 #include "schema/calendar.h"
 #include "schema/catalog.h"
 #include "schema/holidays.h"
+#include "node/waybills.h"
+#include "schema/ids.h"
 #include "schema/tariff.h"
 #include "sync/signed_file.h"
 
@@ -188,6 +190,12 @@ Status RecordRefusal(NodeStore& store, const std::string& code, const std::strin
     return SetNodeSetting(db, kSettingRevokedReason,
                           message.empty() ? "revoked by the central" : message);
   }
+  if (code == "unknown_dictionary") {
+    // The central cannot decode what this node compresses with (restored
+    // from a backup older than the dictionary?): send without one until it
+    // publishes another.
+    return DeleteNodeSetting(db, kSettingDictId);
+  }
   return Status::OK();
 }
 
@@ -262,7 +270,9 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
     HOSO_RETURN_IF_ERROR(
         SetNodeSetting(db, kSettingLastDownSyncAt, std::to_string(ds.created_at_ms)));
   }
-  if (newest_dict > 0) {
+  if (newest_dict > 0 && !stale) {
+    // The central sends the dictionary it wants used (a retired one is
+    // replaced by an older one), so the one sent is adopted, not the largest.
     HOSO_RETURN_IF_ERROR(SetNodeSetting(db, kSettingDictId, std::to_string(newest_dict)));
   }
   for (const json::object& item : ds.items) {
@@ -273,13 +283,17 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
       HOSO_ASSIGN_OR_RETURN(std::string prefix, GetString(item, "prefix"));
       HOSO_ASSIGN_OR_RETURN(int64_t first, GetInt(item, "first"));
       HOSO_ASSIGN_OR_RETURN(int64_t last_no, GetInt(item, "last"));
+      HOSO_RETURN_IF_ERROR(
+          ValidateWaybillBlock(WaybillBlock{std::to_string(block_id), prefix, first, last_no}));
+      // The central sends a block again until it sees it used: a block
+      // already held (same id) keeps its counter.
       HOSO_ASSIGN_OR_RETURN(
           Statement ins,
           db.Prepare("INSERT OR IGNORE INTO waybill_blocks (block_id, prefix, first, last, next, "
                      "received_at_ms) VALUES (?1, ?2, ?3, ?4, ?3, ?5)"));
       ins.Bind(1, block_id).Bind(2, prefix).Bind(3, first).Bind(4, last_no).Bind(5, clock->NowMs());
       HOSO_RETURN_IF_ERROR(ins.Run());
-      ++fx.waybill_blocks;
+      fx.waybill_blocks += db.Changes() > 0 ? 1 : 0;
     } else if (auto reason = RevocationOf(item, node_id, key.key_id())) {
       fx.revoked = true;
       fx.revoked_reason = *reason;
@@ -344,17 +358,18 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
   }
   HOSO_RETURN_IF_ERROR(ResumeKeyRotation(*store_, *transport_));
   HOSO_ASSIGN_OR_RETURN(sync::SigningKey key, LoadNodeKey(*store_));
-  std::optional<sync::Dictionary> dict;
-  HOSO_ASSIGN_OR_RETURN(int64_t dict_id, SettingInt(db, kSettingDictId, 0));
-  if (dict_id > 0) {
-    auto d = NodeDictionaries(*store_)(dict_id);
-    if (d.ok()) dict = std::move(*d);
-  }
-  sync::EncodeOptions enc;
-  enc.dictionary = dict ? &*dict : nullptr;
 
-  // A sequence_gap answer moves the start back; the second attempt resends.
+  // A sequence_gap answer moves the start back, an unknown_dictionary one
+  // drops the dictionary; the second attempt resends.
   for (int attempt = 0;; ++attempt) {
+    std::optional<sync::Dictionary> dict;
+    HOSO_ASSIGN_OR_RETURN(int64_t dict_id, SettingInt(db, kSettingDictId, 0));
+    if (dict_id > 0) {
+      auto d = NodeDictionaries(*store_)(dict_id);
+      if (d.ok()) dict = std::move(*d);
+    }
+    sync::EncodeOptions enc;
+    enc.dictionary = dict ? &*dict : nullptr;
     HOSO_ASSIGN_OR_RETURN(int64_t from, NextSendSeq(db));
     HOSO_ASSIGN_OR_RETURN(OutgoingBatch batch,
                           ReadOutgoingBatch(db, from, batch_events_, batch_bytes_));
@@ -386,7 +401,7 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
       return report;
     }
     const std::string code = CentralErrorCode(resp);
-    if (code == "sequence_gap" || code == "key_revoked") {
+    if (code == "sequence_gap" || code == "key_revoked" || code == "unknown_dictionary") {
       std::optional<int64_t> expected;
       std::string message;
       if (auto body = ParseJsonObject(resp.body); body.ok()) {
@@ -396,7 +411,7 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
         }
       }
       HOSO_RETURN_IF_ERROR(RecordRefusal(*store_, code, message, expected));
-      if (code == "sequence_gap" && attempt == 0) continue;
+      if ((code == "sequence_gap" || code == "unknown_dictionary") && attempt == 0) continue;
     }
     return CentralErrorStatus(resp);
   }
@@ -504,6 +519,10 @@ Result<json::object> SyncStatusJson(NodeStore& store) {
   auto node_pub = store.fs()->ReadFile(store.dir() + "/keys/node.pub");
   o["node_key_id"] = node_pub.ok() ? json::value(sync::KeyIdOf(*node_pub)) : json::value(nullptr);
   o["key_rotation_pending"] = KeyRotationPending(store);
+  HOSO_ASSIGN_OR_RETURN(WaybillStock waybills, ReadWaybillStock(db));
+  o["waybills"] = waybills.ToJson();
+  HOSO_ASSIGN_OR_RETURN(int64_t dict_in_use, SettingInt(db, kSettingDictId, 0));
+  o["dict_id"] = dict_in_use;
   return o;
 }
 

@@ -103,7 +103,7 @@ Result<bool> InstallDataVersion(NodeStore& store, const json::object& item, Cloc
 struct DownSyncEffects {
   int64_t acked_seq = 0;
   int data_versions_installed = 0;
-  int waybill_blocks = 0;
+  int waybill_blocks = 0;  // newly stored (a block sent again is not counted)
   int dictionaries = 0;
   int events = 0;  // central-side events received (not applied locally yet)
   bool revoked = false;
@@ -112,7 +112,10 @@ struct DownSyncEffects {
 
 // Applies a VERIFIED down-sync addressed to this node: marks acked every
 // seq <= acked_seq, remembers where the central expects the next batch,
-// installs items, and records a revocation of this node's key. Items of a
+// installs items, and records a revocation of this node's key. A dictionary
+// is stored and compresses the next batches; a waybill block is stored once
+// (one the node already holds, sent again, keeps its counter:
+// effects.waybill_blocks counts new ones). Items of a
 // down-sync older than one already applied (by the central's clock) are not
 // installed, so a stale file from a stick cannot roll data back. A refused
 // down-sync is applied the same way as the HTTP refusal (sequence_gap sets
@@ -123,7 +126,8 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
                                       const sync::DownSync& ds, Clock* clock);
 
 // Records a central refusal by code: "sequence_gap" (expected_seq) moves the
-// resend position; "key_revoked" records the reason and stops sync.
+// resend position; "key_revoked" records the reason and stops sync;
+// "unknown_dictionary" makes later batches go without a dictionary.
 Status RecordRefusal(NodeStore& store, const std::string& code, const std::string& message,
                      std::optional<int64_t> expected_seq);
 
@@ -233,7 +237,8 @@ class SyncLoop {
 
 // {"enrolled","central_url","central_id","pending_events","acked_seq",
 //  "last_seq","last_sync_at","last_error","revoked_reason","batch_events",
-//  "central_key_id","node_key_id","key_rotation_pending"}:
+//  "central_key_id","node_key_id","key_rotation_pending",
+//  "waybills":{"blocks","remaining","next"},"dict_id"}:
 // GET /api/sync/status and hoso-node sync-status. Absent texts are null;
 // last_sync_at is ISO 8601 UTC.
 Result<json::object> SyncStatusJson(NodeStore& store);

@@ -53,6 +53,21 @@ TEST_F(ApiTest, HealthzNamesTheCentral) {
   EXPECT_EQ(o->at("central_id").as_string(), testing::kCentralId);
 }
 
+TEST_F(ApiTest, HealthzShowsAnEmptyWaybillPoolAsAWarningAndStaysOk) {
+  EXPECT_TRUE(ParseJsonObject(Call("GET", "/healthz").body)->at("warnings").as_array().empty());
+  TestNode n = Enrol("courier-01", "000.00.17.H29", 2, "courier");
+  ASSERT_EQ(Call("POST", "/api/sync/batches", Batch(n, 1, 2)).status, 200);
+  HttpResponse r = Call("GET", "/healthz");
+  EXPECT_EQ(r.status, 200);
+  auto o = ParseJsonObject(r.body);
+  ASSERT_TRUE(o.ok()) << r.body;
+  EXPECT_TRUE(o->at("ok").as_bool());
+  const json::array& warnings = o->at("warnings").as_array();
+  ASSERT_EQ(warnings.size(), 1u) << r.body;
+  EXPECT_NE(std::string(warnings[0].as_string()).find("waybill pool empty: node courier-01"),
+            std::string::npos);
+}
+
 TEST_F(ApiTest, EnrolAnswersAFileAndASecondUseOfTheTokenIs401) {
   TestNode n;
   n.node_id = "desk-01";

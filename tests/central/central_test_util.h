@@ -59,6 +59,17 @@ inline std::vector<sync::BatchEvent> Chain(const std::string& node, int n, int64
   return out;
 }
 
+// Gives `events` the next seqs of `log` and chains them onto its last event.
+inline void Extend(std::vector<sync::BatchEvent>& log, std::vector<Event> events) {
+  std::string prev = log.empty() ? GenesisHash() : log.back().hash;
+  for (Event& e : events) {
+    e.seq = static_cast<int64_t>(log.size()) + 1;
+    std::string hash = ChainHash(prev, CanonicalJson(e));
+    log.push_back(sync::BatchEvent{std::move(e), prev, hash});
+    prev = log.back().hash;
+  }
+}
+
 // The events of `all` with seq in [first, last].
 inline std::vector<sync::BatchEvent> Slice(const std::vector<sync::BatchEvent>& all, int64_t first,
                                            int64_t last) {
@@ -101,25 +112,27 @@ class CentralFixture : public ::testing::Test {
   std::string Path(const std::string& name) const { return dir_->path() + "/" + name; }
 
   // Adds and enrols a node with a fresh key and a log of `events` events.
-  TestNode Enrol(const std::string& node_id, const std::string& unit_code, int events = 10) {
+  TestNode Enrol(const std::string& node_id, const std::string& unit_code, int events = 10,
+                 const std::string& role = "desk") {
     TestNode n;
     n.node_id = node_id;
     n.unit_code = unit_code;
     n.key = std::make_unique<sync::SigningKey>(sync::SigningKey::Generate());
     n.log = Chain(node_id, events);
-    auto token = admin_->AddNode(node_id, unit_code, "desk");
+    auto token = admin_->AddNode(node_id, unit_code, role);
     EXPECT_TRUE(token.ok()) << token.status().ToString();
     if (!token.ok()) return n;
-    auto answer = admin_->Enrol(EnrolRequestFile(n, token->token));
+    auto answer = admin_->Enrol(EnrolRequestFile(n, token->token, role));
     EXPECT_TRUE(answer.ok()) << (answer.ok() ? "" : answer.refusal().ToString());
     return n;
   }
 
-  std::string EnrolRequestFile(const TestNode& n, const std::string& token) {
+  std::string EnrolRequestFile(const TestNode& n, const std::string& token,
+                               const std::string& role = "desk") {
     sync::EnrolRequest req;
     req.node_id = n.node_id;
     req.unit_code = n.unit_code;
-    req.role = "desk";
+    req.role = role;
     req.token = token;
     auto file = sync::EncodeEnrolRequest(req, *n.key, clock_.NowMs());
     EXPECT_TRUE(file.ok()) << file.status().ToString();

@@ -10,6 +10,7 @@
 
 #include "schema/events.h"
 #include "sync/batch.h"
+#include "sync/compress.h"
 #include "sync/signed_file.h"
 #include "tests/central/central_test_util.h"
 
@@ -368,6 +369,53 @@ TEST_F(IngestTest, TwoNodesSendingAtOnceAreBothAppliedInFull) {
   EXPECT_EQ(HighWater("desk-01"), 40);
   EXPECT_EQ(HighWater("desk-02"), 40);
   EXPECT_EQ(Int("SELECT COUNT(*) FROM events"), 80);
+}
+
+// A real zstd dictionary, trained on ticket lines.
+sync::Dictionary TicketDictionary(int64_t dict_id) {
+  std::vector<std::string> samples;
+  for (const sync::BatchEvent& be : Chain("desk-x", 200)) {
+    samples.push_back(CanonicalJson(be.event) + "\n");
+  }
+  auto bytes = sync::TrainDictionary(samples, 2048);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+  return sync::Dictionary{dict_id, bytes.ok() ? *bytes : ""};
+}
+
+TEST_F(IngestTest, BatchCompressedWithAPublishedDictionaryIsApplied) {
+  TestNode n = Enrol("desk-01", "000.00.17.H29");
+  const sync::Dictionary dict = TicketDictionary(1);
+  {
+    auto db = store_->Db();
+    auto ins = (*db)->Prepare("INSERT INTO dictionaries (dict_id, bytes, trained_at_ms, "
+                              "sample_count, sample_bytes) VALUES (1, ?1, 0, 200, 0)");
+    ASSERT_TRUE(ins->BindBlob(1, dict.bytes).Run().ok());
+  }
+  sync::EncodeOptions o;
+  o.dictionary = &dict;
+  const std::string file = Batch(n, 1, 5, o);
+  ASSERT_EQ(sync::PeekBatchHeader(file)->dict_id, 1);
+  IngestReport r = Apply(file);
+  EXPECT_EQ(r.result, "applied");
+  EXPECT_EQ(EventRows(n.node_id), 5);
+}
+
+TEST_F(IngestTest, BatchWithAnUnknownDictionaryIsRefusedAsUnknownDictionary) {
+  TestNode n = Enrol("desk-01", "000.00.17.H29");
+  const sync::Dictionary dict = TicketDictionary(7);
+  sync::EncodeOptions o;
+  o.dictionary = &dict;
+  IngestReport r = Apply(Batch(n, 1, 5, o));
+  ExpectRefused(r, 422, "unknown_dictionary");
+  EXPECT_NE(r.refusal->message.find("dictionary 7"), std::string::npos) << r.refusal->message;
+  EXPECT_EQ(EventRows(n.node_id), 0);
+  // On a stick the node learns it from a signed refusal.
+  IngestReport file = Apply(Batch(n, 1, 5, o), Channel::kFile);
+  sync::DownSync ds = OpenDownSync(file.downsync, n);
+  EXPECT_EQ(ds.result, "refused");
+  ASSERT_TRUE(ds.error.has_value());
+  EXPECT_EQ(ds.error->code, "unknown_dictionary");
+  EXPECT_EQ(EventRows(n.node_id), 0);
 }
 
 TEST_F(IngestTest, NodeListShowsLastSeenAndHighWater) {

@@ -65,7 +65,7 @@ class CentralMainTest : public ::testing::Test {
 };
 
 TEST_F(CentralMainTest, EveryCommandHasHelpAndUnknownOnesFail) {
-  for (const char* cmd : {"init", "serve", "node", "import", "key"}) {
+  for (const char* cmd : {"init", "serve", "node", "import", "key", "dict", "waybill"}) {
     EXPECT_EQ(Run({cmd, "--help"}), 0) << cmd;
     EXPECT_NE(out_.find(std::string("hoso-central ") + cmd), std::string::npos) << out_;
   }
@@ -125,6 +125,84 @@ TEST_F(CentralMainTest, ImportEnrolsAppliesOnceAndExitsNonZeroOnRefusal) {
   EXPECT_EQ(node.at("state").as_string(), "active");
   EXPECT_EQ(node.at("high_water_seq").as_int64(), 5);
   EXPECT_TRUE(node.at("last_seen").is_string());
+}
+
+TEST_F(CentralMainTest, DictCommandsTrainListRetireAndExport) {
+  EXPECT_EQ(Run({"dict", "train", "--data", data_}), 1);
+  EXPECT_NE(out_.find("training needs at least 50 events"), std::string::npos) << out_;
+  EXPECT_EQ(std::count(out_.begin(), out_.end(), '\n'), 1) << out_;
+
+  sync::SigningKey key = sync::SigningKey::Generate();
+  ASSERT_EQ(Run({"import", "--data", data_, AddAndRequest("desk-01", key)}), 0) << out_;
+  const std::vector<sync::BatchEvent> log = testing::Chain("desk-01", 120);
+  const std::string batch = tmp_.path() + "/b.hoso";
+  Write(batch, *sync::EncodeBatch("central-hcm", "desk-01", log, 1, GenesisHash(), key,
+                                  sync::EncodeOptions(), testing::kT0));
+  ASSERT_EQ(Run({"import", "--data", data_, batch}), 0) << out_;
+
+  ASSERT_EQ(Run({"dict", "train", "--data", data_, "--size", "2048", "--json"}), 0) << out_;
+  auto trained = ParseJsonObject(out_);
+  ASSERT_TRUE(trained.ok()) << out_;
+  EXPECT_EQ(trained->at("dict_id").as_int64(), 1);
+  EXPECT_EQ(trained->at("sample_count").as_int64(), 120);
+  EXPECT_LE(trained->at("size_bytes").as_int64(), 2048);
+  ASSERT_EQ(Run({"dict", "list", "--data", data_}), 0) << out_;
+  EXPECT_EQ(out_.rfind("1  published (offered)  ", 0), 0u) << out_;
+  const std::string exported = tmp_.path() + "/dict-1.zdict";
+  ASSERT_EQ(Run({"dict", "export", "--data", data_, "1", "--out", exported}), 0) << out_;
+  EXPECT_EQ(PosixFileSystem()->ReadFile(exported)->size(),
+            static_cast<size_t>(trained->at("size_bytes").as_int64()));
+  ASSERT_EQ(Run({"dict", "retire", "--data", data_, "1"}), 0) << out_;
+  EXPECT_EQ(Run({"dict", "retire", "--data", data_, "1"}), 1) << out_;
+  EXPECT_NE(out_.find("already retired"), std::string::npos) << out_;
+  EXPECT_EQ(Run({"dict", "retire", "--data", data_, "one"}), 2) << out_;
+  ASSERT_EQ(Run({"dict", "list", "--data", data_, "--json"}), 0) << out_;
+  EXPECT_EQ(ParseJsonObject(out_)->at("dictionaries").as_array().at(0).at("state").as_string(),
+            "retired");
+}
+
+TEST_F(CentralMainTest, WaybillCommandsFillThePoolAndNodeListWarnsWhileItIsEmpty) {
+  sync::SigningKey key = sync::SigningKey::Generate();
+  ASSERT_EQ(Run({"import", "--data", data_, AddAndRequest("desk-01", key)}), 0) << out_;
+  const std::string poll = tmp_.path() + "/poll.hoso";
+  Write(poll, *sync::EncodeBatch("central-hcm", "desk-01", {}, 1, GenesisHash(), key,
+                                 sync::EncodeOptions(), testing::kT0));
+  ASSERT_EQ(Run({"import", "--data", data_, poll}), 0) << out_;
+  ASSERT_EQ(Run({"node", "list", "--data", data_}), 0) << out_;
+  EXPECT_NE(out_.find("waybills=0"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("warning: waybill pool empty: node desk-01"), std::string::npos) << out_;
+
+  ASSERT_EQ(Run({"waybill", "add-range", "--data", data_, "--prefix", "EB", "--first", "1000",
+                 "--last", "1999"}),
+            0)
+      << out_;
+  EXPECT_EQ(out_, "added range 1: EB 1000..1999 (1000 serials)\n");
+  EXPECT_EQ(Run({"waybill", "add-range", "--data", data_, "--prefix", "EB", "--first", "1500",
+                 "--last", "2500"}),
+            1)
+      << out_;
+  EXPECT_EQ(Run({"waybill", "add-range", "--data", data_, "--prefix", "eb", "--first", "1",
+                 "--last", "2"}),
+            2)
+      << out_;
+  ASSERT_EQ(Run({"waybill", "configure", "--data", data_, "--block-size", "100", "--low-water",
+                 "10", "--roles", "desk"}),
+            0)
+      << out_;
+  ASSERT_EQ(Run({"import", "--data", data_, poll}), 0) << out_;
+  ASSERT_EQ(Run({"waybill", "list", "--data", data_, "--json"}), 0) << out_;
+  auto pool = ParseJsonObject(out_);
+  ASSERT_TRUE(pool.ok()) << out_;
+  EXPECT_EQ(pool->at("free_serials").as_int64(), 900);
+  EXPECT_EQ(pool->at("settings").at("block_size").as_int64(), 100);
+  const json::object& block = pool->at("blocks").as_array().at(0).as_object();
+  EXPECT_EQ(block.at("node_id").as_string(), "desk-01");
+  EXPECT_EQ(block.at("first").as_int64(), 1000);
+  EXPECT_EQ(block.at("last").as_int64(), 1099);
+  EXPECT_TRUE(pool->at("warnings").as_array().empty());
+  ASSERT_EQ(Run({"node", "list", "--data", data_}), 0) << out_;
+  EXPECT_NE(out_.find("waybills=100"), std::string::npos) << out_;
+  EXPECT_EQ(out_.find("warning"), std::string::npos) << out_;
 }
 
 TEST_F(CentralMainTest, RevokeShowsInTheNodeList) {
