@@ -1,6 +1,6 @@
 // hoso-central: the central server. Parses arguments and wires the parts
-// together; the work is done by CentralStore, NodeAdmin, Ingestor, Importer
-// and CentralApi.
+// together; the work is done by CentralStore, NodeAdmin, Ingestor, Importer,
+// CentralApi and, for people, UserAdmin, Authenticator and OfficerApi.
 #include <pthread.h>
 #include <signal.h>
 
@@ -13,10 +13,14 @@
 #include <vector>
 
 #include "central/api.h"
+#include "central/auth.h"
 #include "central/central_store.h"
 #include "central/import.h"
 #include "central/ingest.h"
 #include "central/nodes.h"
+#include "central/officer_api.h"
+#include "central/user_cmd.h"
+#include "central/users.h"
 #include "schema/events.h"
 #include "schema/json_util.h"
 #include "sync/http_client.h"
@@ -46,6 +50,9 @@ constexpr char kUsage[] =
     "                                   apply batch and enrolment files from a USB stick and\n"
     "                                   write the answers (default: next to each file)\n"
     "  key show --data DIR [--json]     central id, key id and public key to pin on nodes\n"
+    "  user add USERNAME --data DIR --role ROLE [--unit CODE] [--name NAME]\n"
+    "                                   add a user; the password is read from stdin\n"
+    "  user list|disable|enable|passwd  see hoso-central user --help\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -56,8 +63,8 @@ const std::map<std::string, std::string> kCommandUsage = {
      "copied from --source-data (default: the data directory this program was built with).\n"},
     {"serve",
      "usage: hoso-central serve --data DIR [--listen HOST:PORT]\n"
-     "Serves the sync API (docs/API.md) until SIGINT or SIGTERM. The first line on stdout is\n"
-     "\"listening on http://HOST:PORT\".\n"},
+     "Serves the sync API and the officers' API (docs/API.md) until SIGINT or SIGTERM.\n"
+     "The first line on stdout is \"listening on http://HOST:PORT\".\n"},
     {"node",
      "usage: hoso-central node add --data DIR --id ID --unit-code CODE --role desk|courier\n"
      "       hoso-central node revoke --data DIR --id ID --reason TEXT\n"
@@ -71,11 +78,13 @@ const std::map<std::string, std::string> kCommandUsage = {
     {"key",
      "usage: hoso-central key show --data DIR [--json]\n"
      "Prints the central id, key id and public key (hex) that nodes pin.\n"},
+    {"user", kUserUsage},
 };
 
 const std::set<std::string> kValueFlags = {"data",   "name", "central-id", "source-data",
                                            "listen", "id",   "unit-code",  "role",
-                                           "reason", "out"};
+                                           "reason", "out",  "unit", "password-file",
+                                           "password"};
 const std::set<std::string> kSwitches = {"json"};
 
 Result<std::unique_ptr<CentralStore>> OpenStore(const cli::Args& a) {
@@ -106,7 +115,10 @@ int CmdServe(const cli::Args& a) {
   if (!hp.ok()) return cli::Fail(kProgram, hp.status());
   NodeAdmin admin(store->get());
   Ingestor ingestor(store->get());
-  CentralApi api(store->get(), &admin, &ingestor);
+  UserAdmin users(store->get());
+  Authenticator auth(store->get());
+  OfficerApi officer(store->get(), &auth, &users);
+  CentralApi api(store->get(), &admin, &ingestor, &officer);
   HttpServerOptions so;
   so.host = hp->first;
   so.port = hp->second;
@@ -248,6 +260,7 @@ int main(int argc, char** argv) {
   if (cmd == "node") return CmdNode(*parsed);
   if (cmd == "import") return CmdImport(*parsed);
   if (cmd == "key") return CmdKey(*parsed);
+  if (cmd == "user") return CmdUser(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-central --help)\n";
   return 2;
 }
