@@ -53,10 +53,10 @@ Actor Actor::Anonymous(std::string remote_address) {
 }
 
 json::object AuditEntry::ToJson() const {
-  json::object o{{"id", audit_id},        {"at", FormatLocalIso(at_ms)}, {"at_ms", at_ms},
-                 {"actor", actor.name},   {"role", OptText(actor.role)},
-                 {"unit", OptText(actor.unit_code)},
-                 {"action", action}};
+  json::object o{
+      {"id", audit_id},      {"at", FormatLocalIso(at_ms)}, {"at_ms", at_ms},
+      {"actor", actor.name}, {"role", OptText(actor.role)}, {"unit", OptText(actor.unit_code)},
+      {"action", action}};
   o["target"] = target.empty() ? json::value() : json::value(target);
   o["detail"] = detail;
   o["remote_address"] =
@@ -88,8 +88,8 @@ Status AppendAudit(Database& db, UnixMs at_ms, const Actor& actor, std::string_v
 
 Result<AuditPage> ListAudit(Database& db, const AuditQuery& q) {
   if (q.limit < 1 || q.limit > kMaxAuditPageSize) {
-    return Status::InvalidArgument(
-        "limit must be 1.." + std::to_string(kMaxAuditPageSize), "limit");
+    return Status::InvalidArgument("limit must be 1.." + std::to_string(kMaxAuditPageSize),
+                                   "limit");
   }
   // One statement for every combination of filters: a NULL parameter turns
   // its condition off. An action ending in '.' selects everything under it.
@@ -126,8 +126,9 @@ Result<AuditPage> ListAudit(Database& db, const AuditQuery& q) {
     e.action = s.ColumnText(6);
     e.target = s.ColumnOptText(7).value_or("");
     auto detail = ParseJsonObject(s.ColumnText(8));
-    if (!detail.ok()) return Status::Corruption("audit row " + std::to_string(e.audit_id) +
-                                                " has a malformed detail");
+    if (!detail.ok())
+      return Status::Corruption("audit row " + std::to_string(e.audit_id) +
+                                " has a malformed detail");
     e.detail = std::move(detail).value();
     e.actor.remote_address = s.ColumnOptText(9).value_or("");
     page.entries.push_back(std::move(e));
@@ -161,8 +162,8 @@ Result<AuditQuery> AuditQueryFromParams(const std::map<std::string, std::string>
   if (auto limit = get("limit")) {
     HOSO_ASSIGN_OR_RETURN(int64_t n, ParsePositive(*limit, "limit"));
     if (n > kMaxAuditPageSize) {
-      return Status::InvalidArgument(
-          "limit must be 1.." + std::to_string(kMaxAuditPageSize), "limit");
+      return Status::InvalidArgument("limit must be 1.." + std::to_string(kMaxAuditPageSize),
+                                     "limit");
     }
     q.limit = static_cast<int>(n);
   }

@@ -43,9 +43,9 @@ inline constexpr int kDefaultAuditPageSize = 100;
 
 // Who performs an action.
 struct Actor {
-  std::string name;  // username, "cli:<os user>", "node:<node id>" or "anonymous"
-  std::optional<int64_t> user_id;        // set for users only
-  std::optional<std::string> role;       // the user's role at the time
+  std::string name;                 // username, "cli:<os user>", "node:<node id>" or "anonymous"
+  std::optional<int64_t> user_id;   // set for users only
+  std::optional<std::string> role;  // the user's role at the time
   std::optional<std::string> unit_code;  // the user's unit at the time (none for admins)
   std::string remote_address;            // peer IP over HTTP; "" otherwise
 
@@ -84,7 +84,7 @@ struct AuditQuery {
 };
 
 struct AuditPage {
-  std::vector<AuditEntry> entries;       // newest first
+  std::vector<AuditEntry> entries;        // newest first
   std::optional<int64_t> next_before_id;  // the cursor of the next page; none at the end
 };
 

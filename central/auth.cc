@@ -174,13 +174,12 @@ Result<int64_t> Authenticator::ThrottleSeconds(Database& db, const std::string& 
   const UnixMs window_start = now - options_.failure_window_ms;
   UnixMs until = 0;
   // Per username, counting only failures after the last successful login.
-  HOSO_ASSIGN_OR_RETURN(
-      Statement by_user,
-      db.Prepare("SELECT at_ms FROM audit_log WHERE action = 'auth.login_failed' "
-                 "AND target = ?1 AND at_ms > ?2 AND audit_id > "
-                 "coalesce((SELECT max(audit_id) FROM audit_log "
-                 "          WHERE action = 'auth.login' AND target = ?1), 0) "
-                 "ORDER BY at_ms DESC LIMIT 1 OFFSET ?3"));
+  HOSO_ASSIGN_OR_RETURN(Statement by_user,
+                        db.Prepare("SELECT at_ms FROM audit_log WHERE action = 'auth.login_failed' "
+                                   "AND target = ?1 AND at_ms > ?2 AND audit_id > "
+                                   "coalesce((SELECT max(audit_id) FROM audit_log "
+                                   "          WHERE action = 'auth.login' AND target = ?1), 0) "
+                                   "ORDER BY at_ms DESC LIMIT 1 OFFSET ?3"));
   by_user.Bind(1, target).Bind(2, window_start).Bind(3, options_.max_failures_per_username - 1);
   HOSO_ASSIGN_OR_RETURN(std::optional<UnixMs> user_limit, LimitingFailure(by_user));
   if (user_limit) until = std::max(until, *user_limit + options_.failure_window_ms);
@@ -202,12 +201,12 @@ Result<int64_t> Authenticator::ThrottleSeconds(Database& db, const std::string& 
 LoginAttempt Authenticator::Login(std::string_view username, std::string_view password,
                                   const std::string& remote_address) {
   if (username.empty()) {
-    return Refused(Refusal{400, "invalid_argument", "the username is missing", "username",
-                           std::nullopt});
+    return Refused(
+        Refusal{400, "invalid_argument", "the username is missing", "username", std::nullopt});
   }
   if (password.empty()) {
-    return Refused(Refusal{400, "invalid_argument", "the password is missing", "password",
-                           std::nullopt});
+    return Refused(
+        Refusal{400, "invalid_argument", "the password is missing", "password", std::nullopt});
   }
   const std::string target = AuditedUsername(username);
   const UnixMs now = options_.clock->NowMs();
@@ -219,7 +218,8 @@ LoginAttempt Authenticator::Login(std::string_view username, std::string_view pa
   if (*throttle > 0) {
     return Refused(Refuse(429, "too_many_attempts",
                           "too many failed logins for this username or from this address; try "
-                          "again in " + std::to_string(*throttle) + " s"),
+                          "again in " +
+                              std::to_string(*throttle) + " s"),
                    *throttle);
   }
 
@@ -237,9 +237,8 @@ LoginAttempt Authenticator::Login(std::string_view username, std::string_view pa
       return Refused(Refuse(503, "unavailable", "too many logins at once; try again in a second"),
                      1);
     }
-    password_ok =
-        VerifyTimed(found ? std::optional<std::string>(found->password_hash) : std::nullopt,
-                    password);
+    password_ok = VerifyTimed(
+        found ? std::optional<std::string>(found->password_hash) : std::nullopt, password);
     // A hash made at another cost (the cost was raised since) is replaced
     // now that the password is known to be right.
     if (password_ok && NeedsRehash(found->password_hash, options_.hash_cost)) {
@@ -249,8 +248,8 @@ LoginAttempt Authenticator::Login(std::string_view username, std::string_view pa
     hash_turns_->release();
   }
 
-  const char* reason = !found               ? "unknown_user"
-                       : !password_ok       ? "wrong_password"
+  const char* reason = !found                 ? "unknown_user"
+                       : !password_ok         ? "wrong_password"
                        : found->user.disabled ? "disabled"
                                               : nullptr;
   auto txn = Transaction::Begin(**db);
@@ -261,8 +260,8 @@ LoginAttempt Authenticator::Login(std::string_view username, std::string_view pa
     if (s.ok()) s = txn->Commit();
     if (!s.ok()) return DbRefused(s);
     if (found && password_ok) {
-      return Refused(Refuse(403, "account_disabled",
-                            "this account is disabled; ask an administrator"));
+      return Refused(
+          Refuse(403, "account_disabled", "this account is disabled; ask an administrator"));
     }
     return Refused(Refuse(401, "invalid_credentials", kInvalidCredentials));
   }
@@ -273,8 +272,7 @@ LoginAttempt Authenticator::Login(std::string_view username, std::string_view pa
   session.user = std::move(found->user);
   session.created_at_ms = session.last_seen_ms = now;
   session.absolute_expires_at_ms = now + options_.session_absolute_ms;
-  session.expires_at_ms =
-      std::min(now + options_.session_idle_ms, session.absolute_expires_at_ms);
+  session.expires_at_ms = std::min(now + options_.session_idle_ms, session.absolute_expires_at_ms);
   auto write = [&]() -> Status {
     HOSO_ASSIGN_OR_RETURN(
         Statement ins,
@@ -314,12 +312,11 @@ Outcome<Session> Authenticator::Authenticate(std::string_view token) {
   const UnixMs now = options_.clock->NowMs();
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
   HOSO_ASSIGN_OR_RETURN(
-      Statement q,
-      db->Prepare(std::string("SELECT s.session_id, s.created_at_ms, s.last_seen_ms, "
-                              "s.expires_at_ms, s.revoked_reason, ") +
-                  kUserColumns +
-                  " FROM sessions s JOIN users u ON u.user_id = s.user_id "
-                  "WHERE s.token_hash = ?1"));
+      Statement q, db->Prepare(std::string("SELECT s.session_id, s.created_at_ms, s.last_seen_ms, "
+                                           "s.expires_at_ms, s.revoked_reason, ") +
+                               kUserColumns +
+                               " FROM sessions s JOIN users u ON u.user_id = s.user_id "
+                               "WHERE s.token_hash = ?1"));
   q.BindBlob(1, SessionTokenHash(token));
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return Refuse(401, "unauthenticated", "unknown session; log in again");
@@ -343,12 +340,12 @@ Outcome<Session> Authenticator::Authenticate(std::string_view token) {
   if (now - s.last_seen_ms >= options_.session_touch_interval_ms) {
     // Best effort: a missed touch only brings the idle expiry forward by up
     // to one touch interval.
-    auto touch = db->Prepare("UPDATE sessions SET last_seen_ms = ?2 WHERE session_id = ?1 "
-                             "AND last_seen_ms < ?2");
+    auto touch = db->Prepare(
+        "UPDATE sessions SET last_seen_ms = ?2 WHERE session_id = ?1 "
+        "AND last_seen_ms < ?2");
     if (touch.ok() && touch->Bind(1, s.session_id).Bind(2, now).Run().ok()) s.last_seen_ms = now;
   }
-  s.expires_at_ms =
-      std::min(s.last_seen_ms + options_.session_idle_ms, s.absolute_expires_at_ms);
+  s.expires_at_ms = std::min(s.last_seen_ms + options_.session_idle_ms, s.absolute_expires_at_ms);
   return s;
 }
 

@@ -81,10 +81,9 @@ const std::map<std::string, std::string> kCommandUsage = {
     {"user", kUserUsage},
 };
 
-const std::set<std::string> kValueFlags = {"data",   "name", "central-id", "source-data",
-                                           "listen", "id",   "unit-code",  "role",
-                                           "reason", "out",  "unit", "password-file",
-                                           "password"};
+const std::set<std::string> kValueFlags = {
+    "data", "name",   "central-id", "source-data", "listen",        "id",      "unit-code",
+    "role", "reason", "out",        "unit",        "password-file", "password"};
 const std::set<std::string> kSwitches = {"json"};
 
 Result<std::unique_ptr<CentralStore>> OpenStore(const cli::Args& a) {

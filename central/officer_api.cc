@@ -11,8 +11,8 @@ namespace {
 constexpr char kAuditRead[] = "audit.read";
 
 json::object UserSummary(const User& u) {
-  json::object o{{"username", u.username}, {"display_name", u.display_name},
-                 {"role", RoleName(u.role)}};
+  json::object o{
+      {"username", u.username}, {"display_name", u.display_name}, {"role", RoleName(u.role)}};
   o["unit"] = u.unit_code ? json::value(*u.unit_code) : json::value();
   return o;
 }
@@ -75,8 +75,7 @@ const std::vector<RouteRule>& OfficerApi::Routes() {
 }
 
 Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const RouteRule& rule,
-                                          Authenticator* auth, CentralStore* store,
-                                          Clock* clock) {
+                                          Authenticator* auth, CentralStore* store, Clock* clock) {
   if ((rule.access & kPublic) != 0) return std::optional<Session>();
   std::optional<RequestToken> token = TokenOf(request);
   if (!token || token->token.empty()) {
@@ -91,9 +90,8 @@ Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const Rout
     const std::string route = std::string(rule.method) + " " + rule.pattern;
     // The refusal stands even if it cannot be recorded.
     if (auto db = store->Db(); db.ok()) {
-      (void)AppendAudit(**db, clock->NowMs(), user.AsActor(request.remote_address),
-                        kAuditForbidden, route,
-                        json::object{{"allowed", AccessToString(rule.access)}});
+      (void)AppendAudit(**db, clock->NowMs(), user.AsActor(request.remote_address), kAuditForbidden,
+                        route, json::object{{"allowed", AccessToString(rule.access)}});
     }
     return Refuse(403, "forbidden",
                   std::string("the role ") + RoleName(user.role) + " may not call " + route +
@@ -125,8 +123,8 @@ void OfficerApi::AddRoutes(Router* router) const {
                   }
                   const Session* session = who->has_value() ? &**who : nullptr;
                   HttpResponse r = (this->*entry.handler)(Call{request, params, session});
-                  if (entry.rule.audit_action != nullptr && session != nullptr &&
-                      r.status >= 200 && r.status < 300) {
+                  if (entry.rule.audit_action != nullptr && session != nullptr && r.status >= 200 &&
+                      r.status < 300) {
                     if (auto db = store_->Db(); db.ok()) {
                       (void)AppendAudit(**db, auth_->options().clock->NowMs(),
                                         session->user.AsActor(request.remote_address),
@@ -151,10 +149,10 @@ HttpResponse OfficerApi::Login(const Call& call) const {
   LoginAttempt attempt = auth_->Login(*username, *password, request.remote_address);
   if (!attempt.ok()) return attempt.ToHttp();
   const LoginResult& login = *attempt.result;
-  HttpResponse r = JsonResponse(200, json::object{{"token", login.token},
-                                                  {"expires_at",
-                                                   FormatLocalIso(login.session.expires_at_ms)},
-                                                  {"user", UserSummary(login.session.user)}});
+  HttpResponse r =
+      JsonResponse(200, json::object{{"token", login.token},
+                                     {"expires_at", FormatLocalIso(login.session.expires_at_ms)},
+                                     {"user", UserSummary(login.session.user)}});
   const int64_t max_age_s = auth_->options().session_absolute_ms / 1000;
   r.headers.emplace_back("Set-Cookie", SessionCookie(login.token, max_age_s));
   return r;
@@ -184,8 +182,8 @@ HttpResponse OfficerApi::AdminUsers(const Call&) const {
 HttpResponse OfficerApi::AdminAudit(const Call& call) const {
   auto q = AuditQueryFromParams(call.request.query);
   if (!q.ok()) return ErrorResponse(q.status());
-  if (auto it = call.request.query.find("unit"); it != call.request.query.end() &&
-                                                 !it->second.empty()) {
+  if (auto it = call.request.query.find("unit");
+      it != call.request.query.end() && !it->second.empty()) {
     q->unit_code = it->second;
   }
   auto page = QueryAudit(store_, *q);

@@ -21,9 +21,9 @@
 // The sync routes (CentralApi) are outside this table: nodes authenticate
 // each batch by its signature.
 //
-// Adding a route: a row in kRoutes (officer_api.cc) with its handler, a row
-// in the expected matrix of tests/central/officer_api_test.cc, a line in
-// docs/API.md.
+// Adding a route: a row in OfficerApi::Entries() (officer_api.cc) with its
+// handler, a row in the expected matrix of tests/central/officer_api_test.cc,
+// a line in docs/API.md.
 //
 // Thread-safety: immutable after construction; handlers may run on many
 // threads at once.
@@ -85,7 +85,6 @@ class OfficerApi {
 
   // Adds every route of the table to `router`, each behind Authorize().
   void AddRoutes(Router* router) const;
-
 
  private:
   struct Call {

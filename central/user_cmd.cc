@@ -95,8 +95,7 @@ int Add(const cli::Args& a, CentralStore* store) {
   auto user = users.AddUser(nu, *password, Actor::Cli());
   if (!user.ok()) return cli::Fail(kProgram, user.status());
   std::cout << "added " << RoleName(user->role) << " " << user->username << " ("
-            << user->display_name << (user->unit_code ? ", unit " + *user->unit_code : "")
-            << ")\n";
+            << user->display_name << (user->unit_code ? ", unit " + *user->unit_code : "") << ")\n";
   return 0;
 }
 
@@ -111,8 +110,8 @@ int List(const cli::Args& a, CentralStore* store) {
     return 0;
   }
   for (const User& u : *list) {
-    std::cout << u.username << "  " << RoleName(u.role) << "  " << u.unit_code.value_or("-")
-              << "  " << u.display_name << (u.disabled ? "  disabled" : "") << "\n";
+    std::cout << u.username << "  " << RoleName(u.role) << "  " << u.unit_code.value_or("-") << "  "
+              << u.display_name << (u.disabled ? "  disabled" : "") << "\n";
   }
   return 0;
 }

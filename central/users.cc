@@ -59,9 +59,9 @@ Status ValidateUnitFor(Role role, const std::optional<std::string>& unit_code) {
     return Status::OK();
   }
   if (!unit_code || unit_code->empty()) {
-    return Status::InvalidArgument(std::string("the role ") + RoleName(role) +
-                                       " needs a unit code (the user's department)",
-                                   "unit_code");
+    return Status::InvalidArgument(
+        std::string("the role ") + RoleName(role) + " needs a unit code (the user's department)",
+        "unit_code");
   }
   Status s = ValidateUnitCode(*unit_code);
   if (!s.ok()) return Status::InvalidArgument(s.message(), "unit_code");
@@ -69,8 +69,7 @@ Status ValidateUnitFor(Role role, const std::optional<std::string>& unit_code) {
 }
 
 Result<User> FindUserIn(Database& db, const std::string& username) {
-  HOSO_ASSIGN_OR_RETURN(Statement q, db.Prepare(SelectUser() +
-                                                " WHERE u.username = ?1"));
+  HOSO_ASSIGN_OR_RETURN(Statement q, db.Prepare(SelectUser() + " WHERE u.username = ?1"));
   q.Bind(1, username);
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return Status::NotFound("no user " + username);
@@ -176,8 +175,7 @@ Status ValidatePassword(std::string_view password, std::string_view username) {
   }
   if (password.size() > kMaxPasswordBytes) {
     return Status::InvalidArgument(
-        "the password must be at most " + std::to_string(kMaxPasswordBytes) + " bytes",
-        "password");
+        "the password must be at most " + std::to_string(kMaxPasswordBytes) + " bytes", "password");
   }
   if (password.find_first_not_of(password.front()) == std::string_view::npos) {
     return Status::InvalidArgument("the password is one character repeated", "password");
@@ -235,8 +233,7 @@ Result<int> RevokeSessionsOfUser(Database& db, int64_t user_id, UnixMs now,
 UserAdmin::UserAdmin(CentralStore* store, UserAdminOptions options)
     : store_(store), options_(options) {}
 
-Result<User> UserAdmin::AddUser(const NewUser& nu, std::string_view password,
-                                const Actor& actor) {
+Result<User> UserAdmin::AddUser(const NewUser& nu, std::string_view password, const Actor& actor) {
   User u;
   HOSO_ASSIGN_OR_RETURN(u.username, NormaliseUsername(nu.username));
   HOSO_ASSIGN_OR_RETURN(u.display_name, NormaliseDisplayName(nu.display_name, u.username));
@@ -300,8 +297,8 @@ Status UserAdmin::SetDisabled(std::string_view username, bool disabled, const Ac
     HOSO_ASSIGN_OR_RETURN(int ended, RevokeSessionsOfUser(*db, u.user_id, now, "user disabled"));
     detail["sessions_ended"] = ended;
   }
-  HOSO_RETURN_IF_ERROR(AppendAudit(*db, now, actor, disabled ? kAuditUserDisable : kAuditUserEnable,
-                                   name, detail));
+  HOSO_RETURN_IF_ERROR(
+      AppendAudit(*db, now, actor, disabled ? kAuditUserDisable : kAuditUserEnable, name, detail));
   return txn.Commit();
 }
 
@@ -331,8 +328,7 @@ Status UserAdmin::SetPassword(std::string_view username, std::string_view passwo
 
 Result<std::vector<User>> UserAdmin::ListUsers() {
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
-  HOSO_ASSIGN_OR_RETURN(Statement q, db->Prepare(SelectUser() +
-                                                 " ORDER BY u.username"));
+  HOSO_ASSIGN_OR_RETURN(Statement q, db->Prepare(SelectUser() + " ORDER BY u.username"));
   std::vector<User> out;
   for (;;) {
     HOSO_ASSIGN_OR_RETURN(bool row, q.Step());

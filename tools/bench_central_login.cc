@@ -85,10 +85,9 @@ int Run(const std::string& bin, int n) {
   const std::string data = dir + "/central";
   const std::string pw_file = dir + "/pw";
   std::ofstream(pw_file) << kPassword << "\n";
-  const std::string setup = bin + " init --data " + data + " >/dev/null && " + bin +
-                            " user add bench --data " + data +
-                            " --role officer --unit 000.00.17.H29 --password-file " + pw_file +
-                            " >/dev/null";
+  const std::string setup =
+      bin + " init --data " + data + " >/dev/null && " + bin + " user add bench --data " + data +
+      " --role officer --unit 000.00.17.H29 --password-file " + pw_file + " >/dev/null";
   if (std::system(setup.c_str()) != 0) {
     std::cerr << "init or user add failed\n";
     return 1;
@@ -123,8 +122,7 @@ int Run(const std::string& bin, int n) {
   std::vector<double> unknown_ms;
   for (int i = 0; i < 4; ++i) {
     wrong_ms.push_back(TimedLogin(client, "bench", "Sai mật khẩu rồi", 401));
-    unknown_ms.push_back(
-        TimedLogin(client, "nobody" + std::to_string(i), "Sai mật khẩu rồi", 401));
+    unknown_ms.push_back(TimedLogin(client, "nobody" + std::to_string(i), "Sai mật khẩu rồi", 401));
   }
   const std::vector<std::pair<std::string, std::string>> bearer = {
       {"Authorization", "Bearer " + token}};
@@ -159,10 +157,9 @@ int Run(const std::string& bin, int n) {
   {
     if (sodium_init() < 0) return 1;
     char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(hash, kPassword, sizeof kPassword - 1,
-                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    if (crypto_pwhash_str_alg(
+            hash, kPassword, sizeof kPassword - 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
       return 1;
     }
     for (int i = 0; i < n; ++i) {
@@ -186,10 +183,11 @@ int Run(const std::string& bin, int n) {
               Percentile(ok_ms, 0.5) / Percentile(raw_ms, 0.5));
   std::printf("session check GET /api/auth/me (%d): p50 %.3f ms, p99 %.3f ms\n", 20 * n,
               Percentile(me_ms, 0.5), Percentile(me_ms, 0.99));
-  std::printf("  the same on a second connection while logins run on the first (%zu): "
-              "p50 %.3f ms, p99 %.3f ms, max %.1f ms\n",
-              during_ms.size(), Percentile(during_ms, 0.5), Percentile(during_ms, 0.99),
-              Percentile(during_ms, 1.0));
+  std::printf(
+      "  the same on a second connection while logins run on the first (%zu): "
+      "p50 %.3f ms, p99 %.3f ms, max %.1f ms\n",
+      during_ms.size(), Percentile(during_ms, 0.5), Percentile(during_ms, 0.99),
+      Percentile(during_ms, 1.0));
   std::printf("  logins meanwhile: p50 %.1f ms\n", Percentile(busy_login_ms, 0.5));
   std::printf("central peak resident memory (VmHWM): %s\n", hwm.c_str());
   return 0;

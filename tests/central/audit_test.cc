@@ -80,11 +80,12 @@ TEST_F(AuditTest, RowsCannotBeChangedOrDeleted) {
 TEST_F(AuditTest, DetailMustBeAJsonObject) {
   auto db = store_->Db();
   ASSERT_TRUE(db.ok());
-  EXPECT_FALSE((*db)->Exec("INSERT INTO audit_log (at_ms, actor, action, detail) "
-                           "VALUES (1, 'x', 'y', '[1]')")
+  EXPECT_FALSE((*db)
+                   ->Exec("INSERT INTO audit_log (at_ms, actor, action, detail) "
+                          "VALUES (1, 'x', 'y', '[1]')")
                    .ok());
-  EXPECT_FALSE((*db)->Exec("INSERT INTO audit_log (at_ms, actor, action) VALUES (1, '', 'y')")
-                   .ok());
+  EXPECT_FALSE(
+      (*db)->Exec("INSERT INTO audit_log (at_ms, actor, action) VALUES (1, '', 'y')").ok());
 }
 
 TEST_F(AuditTest, FiltersCombineAndAnActionEndingInADotIsAPrefix) {

@@ -98,9 +98,9 @@ TEST_F(AuthTest, UnknownUserTakesAsLongAsAWrongPassword) {
     for (int i = 0; i < 5; ++i) {
       auto start = std::chrono::steady_clock::now();
       EXPECT_FALSE(auth_->Login(username, "Sai mật khẩu rồi", kAddress).ok());
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                             start)
-                       .count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
     }
     std::sort(ms.begin(), ms.end());
     return ms[2];
@@ -225,8 +225,8 @@ TEST_F(AuthTest, PasswordChangeEndsEverySessionOfTheUser) {
 }
 
 TEST_F(AuthTest, MalformedAndUnknownTokensAreUnauthenticated) {
-  for (const std::string& t : {std::string(), std::string("abc"), std::string(43, '*'),
-                               NewSessionToken()}) {
+  for (const std::string& t :
+       {std::string(), std::string("abc"), std::string(43, '*'), NewSessionToken()}) {
     Outcome<Session> s = auth_->Authenticate(t);
     ASSERT_FALSE(s.ok()) << t;
     EXPECT_EQ(s.refusal().http_status, 401);
@@ -372,8 +372,8 @@ TEST_F(AuthTest, LoginsBeyondTheHashingTurnsAreToldToRetry) {
 }
 
 TEST(TokenOfTest, ReadsTheBearerHeaderFirstThenTheCookie) {
-  auto both = TokenOf(WithHeaders({{"Cookie", "lang=vi; hoso_session=fromcookie"},
-                                   {"Authorization", "Bearer fromheader"}}));
+  auto both = TokenOf(WithHeaders(
+      {{"Cookie", "lang=vi; hoso_session=fromcookie"}, {"Authorization", "Bearer fromheader"}}));
   ASSERT_TRUE(both.has_value());
   EXPECT_EQ(both->token, "fromheader");
   EXPECT_FALSE(both->from_cookie);

@@ -47,10 +47,13 @@ class OfficerApiTest : public UsersFixture {
     UsersFixture::SetUp();
     for (Role r : kAllRoles) AddUser(RoleName(r), r, kUnit);
     officer_ = std::make_unique<OfficerApi>(store_.get(), auth_.get(), users_.get());
-    api_ = std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(),
-                                        officer_.get());
+    api_ =
+        std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(), officer_.get());
     HttpServerOptions so;
     so.threads = 2;
+    // Nothing is in flight when a test ends. When Stop() finds the I/O
+    // threads already out of work, it waits out the whole grace period.
+    so.stop_grace_ms = 100;
     auto server = HttpServer::Start(so, [this](const HttpRequest& r) { return api_->Handle(r); });
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
@@ -58,6 +61,7 @@ class OfficerApiTest : public UsersFixture {
   }
   void TearDown() override {
     if (server_) server_->Stop();
+    client_.reset();
   }
 
   HttpResponse Send(const std::string& method, const std::string& target,
@@ -66,9 +70,7 @@ class OfficerApiTest : public UsersFixture {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : HttpResponse{};
   }
-  static Headers Bearer(const std::string& token) {
-    return {{"Authorization", "Bearer " + token}};
-  }
+  static Headers Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
   HttpResponse Get(const std::string& target, const std::string& token) {
     return Send("GET", target, "", Bearer(token));
   }
@@ -127,8 +129,8 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
       Headers headers;
       // A fresh session per call: logout ends the one it is called with.
       if (caller != "anonymous") headers = Bearer(LoginToken(caller));
-      HttpResponse r = Send(rule.method, path, rule.method == std::string("POST") ? "{}" : "",
-                            headers);
+      HttpResponse r =
+          Send(rule.method, path, rule.method == std::string("POST") ? "{}" : "", headers);
       const std::string code = Code(r);
       if (expected->second.count(caller) > 0) {
         EXPECT_NE(r.status, 401) << r.body;
@@ -262,26 +264,23 @@ TEST_F(OfficerApiTest, AdminAuditFiltersAndPagesNewestFirst) {
   json::object p1 = Body(first);
   EXPECT_EQ(Actions(p1), (std::vector<std::string>{"auth.login_failed", "auth.login"}));
   ASSERT_TRUE(p1.at("next_before").is_int64());
-  HttpResponse second = Get(
-      "/api/admin/audit?action=auth.&limit=2&before=" +
-          std::to_string(p1.at("next_before").as_int64()),
-      admin);
+  HttpResponse second = Get("/api/admin/audit?action=auth.&limit=2&before=" +
+                                std::to_string(p1.at("next_before").as_int64()),
+                            admin);
   json::object p2 = Body(second);
   EXPECT_EQ(Actions(p2), (std::vector<std::string>{"auth.login", "auth.login"}));
-  HttpResponse third = Get(
-      "/api/admin/audit?action=auth.&limit=2&before=" +
-          std::to_string(p2.at("next_before").as_int64()),
-      admin);
+  HttpResponse third = Get("/api/admin/audit?action=auth.&limit=2&before=" +
+                               std::to_string(p2.at("next_before").as_int64()),
+                           admin);
   json::object p3 = Body(third);
   EXPECT_EQ(Actions(p3), (std::vector<std::string>{"auth.login"}));  // the admin's own
   EXPECT_TRUE(p3.at("next_before").is_null());
 
   json::object mine = Body(Get("/api/admin/audit?user=officer&action=auth.login", admin));
   EXPECT_EQ(mine.at("entries").as_array().size(), 3u);
-  json::object recent = Body(Get(
-      "/api/admin/audit?action=auth.login&since=" +
-          UrlEncode(FormatLocalIso(testing::kT0 + 2 * kMsPerMinute)),
-      admin));
+  json::object recent = Body(Get("/api/admin/audit?action=auth.login&since=" +
+                                     UrlEncode(FormatLocalIso(testing::kT0 + 2 * kMsPerMinute)),
+                                 admin));
   EXPECT_EQ(recent.at("entries").as_array().size(), 2u);
   json::object adds = Body(Get("/api/admin/audit?action=user.add", admin));
   EXPECT_EQ(adds.at("entries").as_array().size(), 4u);
@@ -290,8 +289,9 @@ TEST_F(OfficerApiTest, AdminAuditFiltersAndPagesNewestFirst) {
   HttpResponse bad = Get("/api/admin/audit?limit=5000", admin);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Body(bad).at("error").at("field").as_string(), "limit");
-  EXPECT_EQ(Body(Get("/api/admin/audit?since=yesterday", admin)).at("error").at("field").as_string(),
-            "since");
+  EXPECT_EQ(
+      Body(Get("/api/admin/audit?since=yesterday", admin)).at("error").at("field").as_string(),
+      "since");
   // Reading the audit log is itself written to it (the six reads that were
   // answered).
   EXPECT_EQ(Audit("audit.read").size(), 6u);
@@ -316,8 +316,8 @@ TEST_F(OfficerApiTest, SupervisorSeesTheAuditOfTheirOwnUnitOnly) {
 
   json::object all = Body(Get("/api/audit?action=auth.login", LoginToken("admin")));
   EXPECT_EQ(all.at("entries").as_array().size(), 4u);
-  json::object theirs =
-      Body(Get("/api/audit?action=auth.login&unit=" + std::string(kOtherUnit), LoginToken("admin")));
+  json::object theirs = Body(
+      Get("/api/audit?action=auth.login&unit=" + std::string(kOtherUnit), LoginToken("admin")));
   ASSERT_EQ(theirs.at("entries").as_array().size(), 1u);
   EXPECT_EQ(theirs.at("entries").at(0).at("actor").as_string(), "other.officer");
 }

@@ -102,7 +102,8 @@ TEST_F(UsersTest, VietnameseDisplayNamesRoundTripExactly) {
   const std::string names[] = {"Nguyễn Văn An", "Trần Thị Ánh Tuyết", "Đặng Quốc Bảo",
                                "Phạm Ngọc Ẩn"};
   int i = 0;
-  for (const std::string& name : names) AddUser("u" + std::to_string(i++), Role::kOfficer, kUnit, name);
+  for (const std::string& name : names)
+    AddUser("u" + std::to_string(i++), Role::kOfficer, kUnit, name);
   auto list = users_->ListUsers();
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 4u);
@@ -125,9 +126,10 @@ TEST_F(UsersTest, UsernamesAreUniqueWhateverTheirCase) {
   // The schema holds the line too, whatever the code above does.
   auto db = store_->Db();
   ASSERT_TRUE(db.ok());
-  EXPECT_FALSE((*db)->Exec("INSERT INTO users (username, display_name, role, unit_code, "
-                           "password_hash, created_at_ms, updated_at_ms) VALUES ('Nguyen.van.an', "
-                           "'x', 'officer', 'U1', '$argon2id$x', 1, 1)")
+  EXPECT_FALSE((*db)
+                   ->Exec("INSERT INTO users (username, display_name, role, unit_code, "
+                          "password_hash, created_at_ms, updated_at_ms) VALUES ('Nguyen.van.an', "
+                          "'x', 'officer', 'U1', '$argon2id$x', 1, 1)")
                    .ok());
 }
 
