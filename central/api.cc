@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "central/officer_api.h"
 #include "central/waybills.h"
 #include "schema/json_util.h"
 
@@ -26,7 +27,8 @@ HttpResponse FileResponse(const char* content_type, std::string body) {
 
 }  // namespace
 
-CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor)
+CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
+                       const OfficerApi* officer)
     : store_(store), admin_(admin), ingestor_(ingestor) {
   router_.Add("GET", "/healthz", [this](const HttpRequest&, const PathParams&) {
     // Warnings need a person (an empty waybill pool) but are no outage.
@@ -46,6 +48,7 @@ CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor
               [this](const HttpRequest& r, const PathParams&) { return Batch(r); });
   router_.Add("POST", "/api/sync/rotate-key",
               [this](const HttpRequest& r, const PathParams&) { return RotateKey(r); });
+  if (officer != nullptr) officer->AddRoutes(&router_);
 }
 
 HttpResponse CentralApi::Handle(const HttpRequest& request) const {

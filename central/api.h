@@ -6,6 +6,7 @@
 //   POST /api/sync/enrol       enrolment request file -> enrolment answer file
 //   POST /api/sync/batches     batch file -> down-sync file (or a JSON refusal)
 //   POST /api/sync/rotate-key  JSON -> {"key_id": new}
+//   the officers' routes, when an OfficerApi is given (central/officer_api.h)
 //
 // The server runs with one body limit (kMaxRequestBytes, the largest batch);
 // smaller limits of the other routes are checked here.
@@ -29,6 +30,8 @@ inline constexpr char kBatchContentType[] = "application/vnd.hoso.batch";
 inline constexpr char kDownSyncContentType[] = "application/vnd.hoso.downsync";
 inline constexpr char kEnrolContentType[] = "application/vnd.hoso.enrol";
 
+class OfficerApi;
+
 class CentralApi {
  public:
   // The largest batch file: a 64 MiB body plus header and framing.
@@ -37,8 +40,10 @@ class CentralApi {
   static constexpr size_t kMaxEnrolBytes = sync::kMaxHeaderBytes + 1024;
   static constexpr size_t kMaxJsonBytes = 16 * 1024;
 
-  // REQUIRES: every pointer outlives the CentralApi.
-  CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor);
+  // REQUIRES: every pointer outlives the CentralApi. `officer` may be null
+  // (sync routes only).
+  CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
+             const OfficerApi* officer = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 

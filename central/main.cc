@@ -1,6 +1,7 @@
 // hoso-central: the central server. Parses arguments and wires the parts
 // together; the work is done by CentralStore, NodeAdmin, Ingestor, Importer,
-// CentralApi, DictionaryAdmin and WaybillAdmin.
+// CentralApi, DictionaryAdmin and WaybillAdmin, and, for people, UserAdmin,
+// Authenticator and OfficerApi.
 #include <pthread.h>
 #include <signal.h>
 
@@ -13,18 +14,22 @@
 #include <vector>
 
 #include "central/api.h"
+#include "central/auth.h"
 #include "central/central_store.h"
 #include "central/dictionaries.h"
 #include "central/import.h"
 #include "central/ingest.h"
 #include "central/nodes.h"
+#include "central/officer_api.h"
+#include "central/user_cmd.h"
+#include "central/users.h"
 #include "central/waybills.h"
+#include "schema/data_dir.h"
 #include "schema/events.h"
 #include "schema/json_util.h"
 #include "sync/http_client.h"
 #include "sync/http_server.h"
 #include "tools/cli.h"
-#include "schema/data_dir.h"
 
 namespace hoso::central {
 namespace {
@@ -52,6 +57,9 @@ constexpr char kUsage[] =
     "                                   zstd dictionaries published to the nodes\n"
     "  waybill add-range|list|configure --data DIR ...\n"
     "                                   the pool of waybill serials handed to nodes in blocks\n"
+    "  user add USERNAME --data DIR --role ROLE [--unit CODE] [--name NAME]\n"
+    "                                   add a user; the password is read from stdin\n"
+    "  user list|disable|enable|passwd  see hoso-central user --help\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -62,8 +70,8 @@ const std::map<std::string, std::string> kCommandUsage = {
      "copied from --source-data (default: the data directory this program was built with).\n"},
     {"serve",
      "usage: hoso-central serve --data DIR [--listen HOST:PORT]\n"
-     "Serves the sync API (docs/API.md) until SIGINT or SIGTERM. The first line on stdout is\n"
-     "\"listening on http://HOST:PORT\".\n"},
+     "Serves the sync API and the officers' API (docs/API.md) until SIGINT or SIGTERM.\n"
+     "The first line on stdout is \"listening on http://HOST:PORT\".\n"},
     {"node",
      "usage: hoso-central node add --data DIR --id ID --unit-code CODE --role desk|courier\n"
      "       hoso-central node revoke --data DIR --id ID --reason TEXT\n"
@@ -95,12 +103,13 @@ const std::map<std::string, std::string> kCommandUsage = {
      "`add-range` adds UPU S10 serials N..M (0..99999999) of the two-letter prefix PP to the\n"
      "pool. Nodes of the configured roles get blocks of --block-size serials (default 1000)\n"
      "in their down-sync whenever they hold fewer than --low-water unused ones (default 200).\n"},
+    {"user", kUserUsage},
 };
 
 const std::set<std::string> kValueFlags = {
-    "data",      "name",  "central-id", "source-data", "listen",      "id",
-    "unit-code", "role",  "reason",     "out",         "max-samples", "size",
-    "prefix",    "first", "last",       "block-size",  "low-water",   "roles"};
+    "block-size", "central-id",  "data",  "first", "id",          "last",          "listen",
+    "low-water",  "max-samples", "name",  "out",   "password",    "password-file", "prefix",
+    "reason",     "role",        "roles", "size",  "source-data", "unit",          "unit-code"};
 const std::set<std::string> kSwitches = {"json"};
 
 Result<std::unique_ptr<CentralStore>> OpenStore(const cli::Args& a) {
@@ -153,7 +162,10 @@ int CmdServe(const cli::Args& a) {
   if (!hp.ok()) return cli::Fail(kProgram, hp.status());
   NodeAdmin admin(store->get());
   Ingestor ingestor(store->get());
-  CentralApi api(store->get(), &admin, &ingestor);
+  UserAdmin users(store->get());
+  Authenticator auth(store->get());
+  OfficerApi officer(store->get(), &auth, &users);
+  CentralApi api(store->get(), &admin, &ingestor, &officer);
   HttpServerOptions so;
   so.host = hp->first;
   so.port = hp->second;
@@ -410,8 +422,8 @@ int CmdWaybill(const cli::Args& a) {
     return 0;
   }
   std::cout << "settings: blocks of " << pool->settings.block_size << ", low water "
-            << pool->settings.low_water << ", roles "
-            << ToJson(pool->settings.ToJson().at("roles")) << "\n"
+            << pool->settings.low_water << ", roles " << ToJson(pool->settings.ToJson().at("roles"))
+            << "\n"
             << "pool: " << pool->free_serials << " free serials in " << pool->ranges.size()
             << " range(s)\n";
   for (const WaybillRangeInfo& r : pool->ranges) {
@@ -419,9 +431,12 @@ int CmdWaybill(const cli::Args& a) {
               << "  next " << r.next << "  free " << r.free_serials() << "\n";
   }
   for (const WaybillBlockInfo& b : pool->blocks) {
-    std::cout << "  block " << b.block_id << "  " << b.node_id << "  " << b.prefix << " "
-              << b.first << ".." << b.last << "  "
-              << (b.used_up_at_ms ? "used up" : b.confirmed_at_ms ? "in use" : "sent") << "\n";
+    std::cout << "  block " << b.block_id << "  " << b.node_id << "  " << b.prefix << " " << b.first
+              << ".." << b.last << "  "
+              << (b.used_up_at_ms     ? "used up"
+                  : b.confirmed_at_ms ? "in use"
+                                      : "sent")
+              << "\n";
   }
   for (const NodeWaybillStock& s : pool->stock) {
     std::cout << "  node " << s.node_id << "  " << s.unused_serials << " unused\n";
@@ -456,6 +471,7 @@ int main(int argc, char** argv) {
   if (cmd == "key") return CmdKey(*parsed);
   if (cmd == "dict") return CmdDict(*parsed);
   if (cmd == "waybill") return CmdWaybill(*parsed);
+  if (cmd == "user") return CmdUser(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-central --help)\n";
   return 2;
 }

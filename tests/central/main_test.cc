@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "central/audit.h"
+#include "central/central_store.h"
 #include "schema/events.h"
 #include "schema/json_util.h"
 #include "sync/batch.h"
@@ -33,10 +35,10 @@ class CentralMainTest : public ::testing::Test {
               0)
         << out_;
   }
-  int Run(std::vector<std::string> args) {
+  int Run(std::vector<std::string> args, const std::string& stdin_data = "") {
     args.insert(args.begin(), kBin);
     out_.clear();
-    return RunProgram(args, &out_);
+    return RunProgram(args, &out_, stdin_data);
   }
   void Write(const std::string& path, const std::string& bytes) {
     ASSERT_TRUE(PosixFileSystem()->WriteFileAtomic(path, bytes, 0644).ok());
@@ -65,7 +67,7 @@ class CentralMainTest : public ::testing::Test {
 };
 
 TEST_F(CentralMainTest, EveryCommandHasHelpAndUnknownOnesFail) {
-  for (const char* cmd : {"init", "serve", "node", "import", "key", "dict", "waybill"}) {
+  for (const char* cmd : {"init", "serve", "node", "import", "key", "dict", "waybill", "user"}) {
     EXPECT_EQ(Run({cmd, "--help"}), 0) << cmd;
     EXPECT_NE(out_.find(std::string("hoso-central ") + cmd), std::string::npos) << out_;
   }
@@ -228,6 +230,106 @@ TEST_F(CentralMainTest, ServeAnswersHealthzAndStopsOnSigterm) {
   ASSERT_TRUE(batch.ok());
   EXPECT_EQ(batch->status, 400);
   EXPECT_EQ(server.Stop(), 0);
+}
+
+TEST_F(CentralMainTest, UserAddedWithThePasswordOnStdinLogsInOverHttp) {
+  ASSERT_EQ(Run({"user", "add", "Nguyen.Van.An", "--data", data_, "--role", "officer", "--unit",
+                 "000.00.17.H29", "--name", "Nguyễn Văn An"},
+                "Mùa xuân 2026!\n"),
+            0)
+      << out_;
+  EXPECT_NE(out_.find("added officer nguyen.van.an (Nguyễn Văn An, unit 000.00.17.H29)"),
+            std::string::npos)
+      << out_;
+  ChildProcess server;
+  ASSERT_TRUE(server.StartServer({kBin, "serve", "--data", data_, "--listen", "127.0.0.1:0"}));
+  HttpClient client("127.0.0.1", server.port());
+  auto login = client.Send(
+      "POST", "/api/auth/login",
+      ToJson(json::object{{"username", "nguyen.van.an"}, {"password", "Mùa xuân 2026!"}}));
+  ASSERT_TRUE(login.ok()) << login.status().ToString();
+  ASSERT_EQ(login->status, 200) << login->body;
+  auto o = ParseJsonObject(login->body);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->at("user").at("display_name").as_string(), "Nguyễn Văn An");
+  const std::string token(o->at("token").as_string());
+  auto me = client.Send("GET", "/api/auth/me", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(me.ok());
+  EXPECT_EQ(me->status, 200) << me->body;
+  auto users = client.Send("GET", "/api/admin/users", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(users.ok());
+  EXPECT_EQ(users->status, 403) << users->body;
+  auto wrong = client.Send(
+      "POST", "/api/auth/login",
+      ToJson(json::object{{"username", "nguyen.van.an"}, {"password", "Mùa xuân 2025!"}}));
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->status, 401);
+
+  // Disabling from the command line ends the session at once.
+  ASSERT_EQ(Run({"user", "disable", "nguyen.van.an", "--data", data_}), 0) << out_;
+  auto after = client.Send("GET", "/api/auth/me", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, 401) << after->body;
+  EXPECT_EQ(server.Stop(), 0);
+
+  ASSERT_EQ(Run({"user", "list", "--data", data_, "--json"}), 0) << out_;
+  auto list = ParseJsonObject(out_);
+  ASSERT_TRUE(list.ok()) << out_;
+  const json::object& u = list->at("users").as_array().at(0).as_object();
+  EXPECT_EQ(u.at("username").as_string(), "nguyen.van.an");
+  EXPECT_EQ(u.at("display_name").as_string(), "Nguyễn Văn An");
+  EXPECT_EQ(u.at("disabled").as_bool(), true);
+  EXPECT_EQ(out_.find("argon2"), std::string::npos);
+}
+
+TEST_F(CentralMainTest, UserCommandsWriteTheAuditLogAsTheOsUser) {
+  const std::string pw_file = tmp_.path() + "/pw";
+  Write(pw_file, "Một mật khẩu khác\n");
+  ASSERT_EQ(Run({"user", "add", "admin1", "--data", data_, "--role", "admin"}, "Mùa xuân 2026!\n"),
+            0)
+      << out_;
+  ASSERT_EQ(Run({"user", "passwd", "ADMIN1", "--data", data_, "--password-file", pw_file}), 0)
+      << out_;
+  ASSERT_EQ(Run({"user", "disable", "admin1", "--data", data_}), 0) << out_;
+  ASSERT_EQ(Run({"user", "enable", "admin1", "--data", data_}), 0) << out_;
+  auto store = CentralStore::Open(data_);
+  ASSERT_TRUE(store.ok());
+  auto db = (*store)->Db();
+  ASSERT_TRUE(db.ok());
+  AuditQuery q;
+  auto page = ListAudit(**db, q);
+  ASSERT_TRUE(page.ok());
+  std::vector<std::string> actions;
+  for (const AuditEntry& e : page->entries) {
+    actions.push_back(e.action);
+    EXPECT_EQ(e.actor.name.rfind("cli:", 0), 0u) << e.actor.name;
+    EXPECT_EQ(e.target, "admin1");
+  }
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"user.enable", "user.disable", "user.passwd", "user.add"}));
+}
+
+TEST_F(CentralMainTest, UserCommandsRefuseBadInputWithOneLine) {
+  // A password on the command line is refused before anything is done.
+  EXPECT_EQ(Run({"user", "add", "an", "--data", data_, "--role", "admin", "--password", "x"}), 2);
+  EXPECT_NE(out_.find("never given on the command line"), std::string::npos) << out_;
+  EXPECT_EQ(Run({"user", "add", "an", "--data", data_, "--role", "admin"}, "short\n"), 2);
+  EXPECT_EQ(out_, "hoso-central: the password must have at least 10 characters\n");
+  EXPECT_EQ(Run({"user", "add", "an", "--data", data_, "--role", "officer"}, "Mùa xuân 2026!\n"),
+            2);
+  EXPECT_NE(out_.find("needs a unit code"), std::string::npos) << out_;
+  EXPECT_EQ(Run({"user", "add", "an", "--data", data_, "--role", "boss"}, "Mùa xuân 2026!\n"), 2);
+  EXPECT_EQ(Run({"user", "add", "an", "--data", data_, "--role", "admin"}, ""), 2);
+  EXPECT_NE(out_.find("no password on stdin"), std::string::npos) << out_;
+  ASSERT_EQ(Run({"user", "add", "an", "--data", data_, "--role", "admin"}, "Mùa xuân 2026!\n"),
+            0);
+  EXPECT_EQ(Run({"user", "add", "AN", "--data", data_, "--role", "admin"}, "Mùa xuân 2026!\n"),
+            1);
+  EXPECT_EQ(out_, "hoso-central: user an already exists\n");
+  EXPECT_EQ(Run({"user", "disable", "nobody", "--data", data_}), 1);
+  EXPECT_EQ(Run({"user", "frobnicate", "--data", data_}), 2);
+  ASSERT_EQ(Run({"user", "list", "--data", data_}), 0);
+  EXPECT_EQ(out_, "an  admin  -  an\n");
 }
 
 }  // namespace

@@ -1,0 +1,116 @@
+// OfficerApi: the central's routes for people (officers, supervisors,
+// dispatchers, administrators), each authorised by role through one
+// declarative table (OfficerRoutes(), the role matrix of docs/API.md).
+//
+// Every request to a route of the table passes Authorize() before its
+// handler runs: a public route lets anyone through; any other needs a live
+// session (Authorization: Bearer <token>, or the hoso_session cookie) of a
+// user whose role the row allows. Refusals:
+//   401 unauthenticated   no token, or an unknown one
+//   401 session_expired   idle or absolute timeout passed
+//   401 session_revoked   logged out, user disabled, password changed
+//   403 account_disabled  the user is disabled
+//   403 forbidden         the role may not call the route (the message names
+//                         the role and the roles that may); audited as
+//                         "auth.forbidden"
+// A row may name an audit action: every successful call of that route is
+// then written to the audit log (for reads worth recording, such as reading
+// the audit log itself). Routes that change state write their audit row in
+// their own transaction instead.
+//
+// The sync routes (CentralApi) are outside this table: nodes authenticate
+// each batch by its signature.
+//
+// Adding a route: a row in OfficerApi::Entries() (officer_api.cc) with its
+// handler, a row in the expected matrix of tests/central/officer_api_test.cc,
+// a line in docs/API.md.
+//
+// Thread-safety: immutable after construction; handlers may run on many
+// threads at once.
+#ifndef HOSO_CENTRAL_OFFICER_API_H_
+#define HOSO_CENTRAL_OFFICER_API_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "central/auth.h"
+#include "central/central_store.h"
+#include "central/refusal.h"
+#include "central/users.h"
+#include "sync/http.h"
+
+namespace hoso::central {
+
+// Who may call a route: a set of roles, or everyone (kPublic).
+using Access = uint32_t;
+constexpr Access RoleBit(Role r) { return Access{1} << static_cast<int>(r); }
+inline constexpr Access kAnyRole = RoleBit(Role::kAdmin) | RoleBit(Role::kSupervisor) |
+                                   RoleBit(Role::kOfficer) | RoleBit(Role::kDispatcher);
+// Anyone, without a session (login).
+inline constexpr Access kPublic = Access{1} << 16;
+
+struct RouteRule {
+  const char* method;
+  const char* pattern;  // as sync/http.h Router patterns
+  Access access;
+  const char* audit_action;  // written after each successful call; nullptr: none
+
+  bool Allows(Role role) const { return (access & (kPublic | RoleBit(role))) != 0; }
+};
+
+// The table: every route OfficerApi serves, in the order of docs/API.md
+// (OfficerApi::Routes()).
+const std::vector<RouteRule>& OfficerRoutes();
+
+// "admin, supervisor" for the roles of `access`; "anyone" for kPublic.
+std::string AccessToString(Access access);
+
+// The authorisation step alone (what the table-driven wrapper of every route
+// calls): nullopt for a public route, the caller's session otherwise. A 403
+// forbidden is written to the audit log.
+Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const RouteRule& rule,
+                                          Authenticator* auth, CentralStore* store, Clock* clock);
+
+class OfficerApi {
+ public:
+  static constexpr size_t kMaxJsonBytes = 16 * 1024;
+
+  // REQUIRES: every pointer outlives the OfficerApi.
+  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users);
+
+  // The rules of the route table, in table order.
+  static const std::vector<RouteRule>& Routes();
+
+  // Adds every route of the table to `router`, each behind Authorize().
+  void AddRoutes(Router* router) const;
+
+ private:
+  struct Call {
+    const HttpRequest& request;
+    const PathParams& params;
+    const Session* session;  // nullptr on public routes
+  };
+  HttpResponse Login(const Call& call) const;
+  HttpResponse Logout(const Call& call) const;
+  HttpResponse Me(const Call& call) const;
+  HttpResponse AdminUsers(const Call& call) const;
+  HttpResponse AdminAudit(const Call& call) const;
+  HttpResponse UnitAudit(const Call& call) const;
+
+  // One row of the table: the rule and its handler.
+  struct Entry {
+    RouteRule rule;
+    HttpResponse (OfficerApi::*handler)(const Call&) const;
+  };
+  static const std::vector<Entry>& Entries();
+
+  CentralStore* store_;
+  Authenticator* auth_;
+  UserAdmin* users_;
+};
+
+}  // namespace hoso::central
+
+#endif  // HOSO_CENTRAL_OFFICER_API_H_
