@@ -60,16 +60,19 @@ constexpr char kUsage[] =
     "  ticket call-next --data DIR --group A --counter 3 [--json]\n"
     "  ticket recall|skip|done --data DIR ID [--counter 3] [--json]\n"
     "  ticket list --data DIR [--day DATE] [--json]\n"
-    "  enroll --data DIR --central URL --token TOKEN\n"
-    "                                   register with the central (pins its key)\n"
+    "  enroll --data DIR --central URL --token TOKEN [--ca FILE]\n"
+    "                                   register with the central (pins its key); for an\n"
+    "                                   https:// URL, --ca names the CA of its certificate\n"
+    "                                   (kept in DIR/keys/central-ca.pem)\n"
     "  enroll --data DIR --token TOKEN --request-file FILE\n"
     "                                   offline: write the request for hoso-central import\n"
-    "  sync --data DIR --once [--central URL] [--json]\n"
+    "  sync --data DIR --once [--central URL] [--ca FILE] [--json]\n"
     "                                   one sync exchange (serve syncs in the background)\n"
     "  sync-status --data DIR [--json]  enrolment, pending events, last sync, last error\n"
     "  export --data DIR --to DIR       pending batches as sealed files (USB sync)\n"
     "  import --data DIR FILE...        down-sync or enrolment answer files\n"
-    "  rotate-key --data DIR            new node key, confirmed by the central\n"
+    "  rotate-key --data DIR [--central URL] [--ca FILE]\n"
+    "                                   new node key, confirmed by the central\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -78,7 +81,7 @@ const std::set<std::string> kValueFlags = {
     "listen", "format",    "reason", "status", "from",   "to",       "lang",
     "clerk",  "outcome",   "recipient-kind", "recipient-name", "recipient-id",
     "authorisation", "group", "counter", "day", "note", "limit",
-    "central", "token", "request-file", "viewer"};
+    "central", "token", "request-file", "viewer", "ca"};
 const std::set<std::string> kSwitches = {"json", "once"};
 
 Result<std::string> ReadInput(const std::string& path) {
@@ -116,7 +119,7 @@ class BackgroundSync {
     HttpClientOptions http;
     http.timeout_ms = 20000;  // bounds how long a stop waits for an exchange in flight
     HOSO_ASSIGN_OR_RETURN(std::unique_ptr<HttpCentralTransport> transport,
-                          HttpCentralTransport::Create(pin->central_url, http));
+                          HttpCentralTransport::ForNode(*store, pin->central_url, http));
     std::unique_ptr<BackgroundSync> bg(new BackgroundSync());
     bg->store_ = std::move(store);
     bg->transport_ = std::move(transport);
@@ -500,8 +503,19 @@ Result<std::unique_ptr<NodeStore>> OpenStore(const cli::Args& a) {
   return NodeStore::Open(dir);
 }
 
+// --ca FILE only makes sense with an https:// central URL.
+Status CheckCaFlag(const cli::Args& a, const std::string& url) {
+  if (!a.Get("ca")) return Status::OK();
+  HOSO_ASSIGN_OR_RETURN(HttpUrl parsed, ParseUrl(url));
+  if (!parsed.tls) {
+    return Status::InvalidArgument("--ca is for an https:// central URL, not " + url, "ca");
+  }
+  return Status::OK();
+}
+
 // The transport to the pinned central, or to --central URL (which is then
-// remembered, e.g. for a node enrolled offline that now has a link).
+// remembered, e.g. for a node enrolled offline that now has a link). --ca
+// FILE replaces the central's CA the node keeps (a renewed CA).
 Result<std::unique_ptr<HttpCentralTransport>> CentralLink(const cli::Args& a, NodeStore& store) {
   HOSO_ASSIGN_OR_RETURN(CentralPin pin, RequireCentralPin(store.db()));
   std::string url = a.Get("central").value_or(pin.central_url);
@@ -511,8 +525,10 @@ Result<std::unique_ptr<HttpCentralTransport>> CentralLink(const cli::Args& a, No
         "export / import",
         "central");
   }
+  HOSO_RETURN_IF_ERROR(CheckCaFlag(a, url));
+  if (auto ca = a.Get("ca")) HOSO_RETURN_IF_ERROR(InstallCentralCa(store, *ca));
   HOSO_ASSIGN_OR_RETURN(std::unique_ptr<HttpCentralTransport> transport,
-                        HttpCentralTransport::Create(url));
+                        HttpCentralTransport::ForNode(store, url));
   if (url != pin.central_url) HOSO_RETURN_IF_ERROR(SetNodeSetting(store.db(), "central_url", url));
   return transport;
 }
@@ -533,12 +549,27 @@ int CmdEnroll(const cli::Args& a) {
   }
   auto url = a.Require("central");
   if (!url.ok()) return cli::Fail(kProgram, url.status());
-  auto transport = HttpCentralTransport::Create(*url);
+  Status ca_ok = CheckCaFlag(a, *url);
+  if (!ca_ok.ok()) return cli::Fail(kProgram, ca_ok);
+  // The operator's CA file is used as given, and kept only once enrolled.
+  const std::optional<std::string> ca = a.Get("ca");
+  HttpClientOptions http;
+  if (ca) http.tls_ca_file = *ca;
+  auto transport = ca ? HttpCentralTransport::Create(*url, http)
+                      : HttpCentralTransport::ForNode(**store, *url, http);
   if (!transport.ok()) return cli::Fail(kProgram, transport.status());
   auto pin = Enrol(**store, *url, *token, **transport, SystemClock());
   if (!pin.ok()) return cli::Fail(kProgram, pin.status());
   std::cout << "enrolled with central " << pin->central_id << " (key "
             << sync::KeyIdOf(pin->central_public_key) << ") at " << *url << "\n";
+  if (ca) {
+    Status kept = InstallCentralCa(**store, *ca);
+    if (!kept.ok()) {
+      return cli::Fail(kProgram, kept.WithContext("enrolled, but the CA was not kept (run "
+                                                  "hoso-node sync --once --ca FILE)"));
+    }
+    std::cout << "trusting the central's CA kept in " << CentralCaPath(**store) << "\n";
+  }
   return 0;
 }
 
