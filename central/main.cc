@@ -43,8 +43,9 @@ constexpr char kUsage[] =
     "\n"
     "  init --data DIR [--name NAME] [--central-id ID] [--source-data DIR]\n"
     "                                   create a central's data directory\n"
-    "  serve --data DIR [--listen HOST:PORT]\n"
-    "                                   sync API (default 127.0.0.1:8080)\n"
+    "  serve --data DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
+    "                                   sync API (default 127.0.0.1:8080); HTTPS with a\n"
+    "                                   certificate\n"
     "  node add --data DIR --id ID --unit-code CODE --role desk|courier\n"
     "                                   register a node; prints its one-time enrolment token\n"
     "  node revoke --data DIR --id ID --reason TEXT\n"
@@ -69,9 +70,11 @@ const std::map<std::string, std::string> kCommandUsage = {
      "Creates DIR with the central's key, database and the catalog, calendar and tariff\n"
      "copied from --source-data (default: the data directory this program was built with).\n"},
     {"serve",
-     "usage: hoso-central serve --data DIR [--listen HOST:PORT]\n"
+     "usage: hoso-central serve --data DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
      "Serves the sync API and the officers' API (docs/API.md) until SIGINT or SIGTERM.\n"
-     "The first line on stdout is \"listening on http://HOST:PORT\".\n"},
+     "The first line on stdout is \"listening on http://HOST:PORT\" (https:// with\n"
+     "--tls-cert / --tls-key: the PEM certificate followed by its intermediates, and its\n"
+     "unencrypted private key).\n"},
     {"node",
      "usage: hoso-central node add --data DIR --id ID --unit-code CODE --role desk|courier\n"
      "       hoso-central node revoke --data DIR --id ID --reason TEXT\n"
@@ -107,9 +110,10 @@ const std::map<std::string, std::string> kCommandUsage = {
 };
 
 const std::set<std::string> kValueFlags = {
-    "block-size", "central-id",  "data",  "first", "id",          "last",          "listen",
-    "low-water",  "max-samples", "name",  "out",   "password",    "password-file", "prefix",
-    "reason",     "role",        "roles", "size",  "source-data", "unit",          "unit-code"};
+    "block-size",    "central-id", "data",        "first", "id",       "last",
+    "listen",        "low-water",  "max-samples", "name",  "out",      "password",
+    "password-file", "prefix",     "reason",      "role",  "roles",    "size",
+    "source-data",   "tls-cert",   "tls-key",     "unit",  "unit-code"};
 const std::set<std::string> kSwitches = {"json"};
 
 Result<std::unique_ptr<CentralStore>> OpenStore(const cli::Args& a) {
@@ -171,6 +175,12 @@ int CmdServe(const cli::Args& a) {
   so.port = hp->second;
   so.threads = kServerThreads;
   so.max_body_bytes = CentralApi::kMaxRequestBytes;
+  so.tls_cert_file = a.Get("tls-cert").value_or("");
+  so.tls_key_file = a.Get("tls-key").value_or("");
+  if (so.tls_cert_file.empty() != so.tls_key_file.empty()) {
+    return cli::Fail(
+        kProgram, Status::InvalidArgument("HTTPS needs both --tls-cert and --tls-key", "tls-cert"));
+  }
   so.error_log = [](const std::string& line) { std::cerr << kProgram << ": " << line << "\n"; };
   // Block the stop signals before threads start so only sigwait sees them.
   sigset_t set;
@@ -180,7 +190,8 @@ int CmdServe(const cli::Args& a) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto server = HttpServer::Start(so, [&api](const HttpRequest& r) { return api.Handle(r); });
   if (!server.ok()) return cli::Fail(kProgram, server.status());
-  std::cout << "listening on http://" << FormatHostPort(so.host, (*server)->port()) << std::endl;
+  std::cout << "listening on " << ((*server)->tls() ? "https://" : "http://")
+            << FormatHostPort(so.host, (*server)->port()) << std::endl;
   std::cerr << "hoso-central " << (*store)->central_id() << " serving " << (*store)->dir()
             << "; Ctrl-C to stop" << std::endl;
   int sig = 0;

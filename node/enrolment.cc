@@ -47,9 +47,17 @@ Result<std::unique_ptr<HttpCentralTransport>> HttpCentralTransport::Create(
   std::string prefix = parsed.target;
   if (const size_t q = prefix.find('?'); q != std::string::npos) prefix.resize(q);
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  options.tls = parsed.tls;
   auto client = std::make_unique<HttpClient>(parsed.host, parsed.port, options);
   return std::unique_ptr<HttpCentralTransport>(
       new HttpCentralTransport(std::move(prefix), std::move(client)));
+}
+
+Result<std::unique_ptr<HttpCentralTransport>> HttpCentralTransport::ForNode(
+    const NodeStore& store, const std::string& url, HttpClientOptions options) {
+  const std::string ca = CentralCaPath(store);
+  if (store.fs()->Exists(ca)) options.tls_ca_file = ca;
+  return Create(url, std::move(options));
 }
 
 Result<HttpResponse> HttpCentralTransport::Post(const std::string& path,
@@ -117,6 +125,20 @@ std::string OldNodeKeyPath(const NodeStore& store) { return store.dir() + "/keys
 
 Result<sync::SigningKey> LoadNodeKey(const NodeStore& store) {
   return sync::SigningKey::Load(NodeKeyPath(store), store.fs());
+}
+
+// ---- The central's TLS CA ---------------------------------------------------------
+
+std::string CentralCaPath(const NodeStore& store) { return store.dir() + "/keys/central-ca.pem"; }
+
+Status InstallCentralCa(NodeStore& store, const std::string& source_path) {
+  Result<std::string> pem = store.fs()->ReadFile(source_path);
+  if (!pem.ok()) {
+    return Status::InvalidArgument("cannot read the CA file: " + pem.status().message(), "ca");
+  }
+  Status valid = CheckCaCertificates(*pem);
+  if (!valid.ok()) return Status::InvalidArgument(source_path + ": " + valid.message(), "ca");
+  return store.fs()->WriteFileAtomic(CentralCaPath(store), *pem, kPublicFileMode);
 }
 
 // ---- Enrolment -----------------------------------------------------------------

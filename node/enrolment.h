@@ -52,11 +52,18 @@ class CentralTransport {
 };
 
 // CentralTransport over HttpClient to a base URL ("http://hoso-central.sct.local:8090"; a
-// path in the URL is prefixed to every request path).
+// path in the URL is prefixed to every request path). An https:// URL turns
+// on TLS; options.tls_ca_file then names the CA to trust ("" for the
+// system's trust store).
 class HttpCentralTransport : public CentralTransport {
  public:
   static Result<std::unique_ptr<HttpCentralTransport>> Create(const std::string& url,
                                                               HttpClientOptions options = {});
+  // Create() for this node: with an https:// URL it trusts the CA the node
+  // keeps in CentralCaPath() when there is one, else the system's store.
+  static Result<std::unique_ptr<HttpCentralTransport>> ForNode(const NodeStore& store,
+                                                               const std::string& url,
+                                                               HttpClientOptions options = {});
   Result<HttpResponse> Post(const std::string& path, const std::string& content_type,
                             const std::string& body) override;
 
@@ -95,6 +102,17 @@ std::string OldNodeKeyPath(const NodeStore& store);  // DIR/keys/node.key.old
 // The current signing key, read from disk (so a rotation done by another
 // process is seen; NodeStore keeps the key it opened with).
 Result<sync::SigningKey> LoadNodeKey(const NodeStore& store);
+
+// ---- The central's TLS CA ---------------------------------------------------
+
+// DIR/keys/central-ca.pem: the CA certificate(s) that issued the central's
+// HTTPS certificate, copied into the node's directory so that moving or
+// deleting the operator's file cannot break sync.
+std::string CentralCaPath(const NodeStore& store);
+// Copies the PEM CA certificate(s) at `source_path` to CentralCaPath()
+// (atomically, replacing an older one). kInvalidArgument when the file
+// cannot be read or holds no valid certificate.
+Status InstallCentralCa(NodeStore& store, const std::string& source_path);
 
 // ---- Enrolment ---------------------------------------------------------------
 

@@ -8,9 +8,9 @@
 #include <iostream>
 #include <iterator>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,11 +22,11 @@
 #include "node/receipt.h"
 #include "node/store_forward.h"
 #include "node/sync_client.h"
+#include "schema/data_dir.h"
 #include "schema/json_util.h"
 #include "sync/http_client.h"
 #include "sync/http_server.h"
 #include "tools/cli.h"
-#include "schema/data_dir.h"
 
 namespace hoso::node {
 namespace {
@@ -61,25 +61,53 @@ constexpr char kUsage[] =
     "  ticket call-next --data DIR --group A --counter 3 [--json]\n"
     "  ticket recall|skip|done --data DIR ID [--counter 3] [--json]\n"
     "  ticket list --data DIR [--day DATE] [--json]\n"
-    "  enroll --data DIR --central URL --token TOKEN\n"
-    "                                   register with the central (pins its key)\n"
+    "  enroll --data DIR --central URL --token TOKEN [--ca FILE]\n"
+    "                                   register with the central (pins its key); for an\n"
+    "                                   https:// URL, --ca names the CA of its certificate\n"
+    "                                   (kept in DIR/keys/central-ca.pem)\n"
     "  enroll --data DIR --token TOKEN --request-file FILE\n"
     "                                   offline: write the request for hoso-central import\n"
-    "  sync --data DIR --once [--central URL] [--json]\n"
+    "  sync --data DIR --once [--central URL] [--ca FILE] [--json]\n"
     "                                   one sync exchange (serve syncs in the background)\n"
     "  sync-status --data DIR [--json]  enrolment, pending events, last sync, last error\n"
     "  export --data DIR --to DIR       pending batches as sealed files (USB sync)\n"
     "  import --data DIR FILE...        down-sync or enrolment answer files\n"
-    "  rotate-key --data DIR            new node key, confirmed by the central\n"
+    "  rotate-key --data DIR [--central URL] [--ca FILE]\n"
+    "                                   new node key, confirmed by the central\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
-const std::set<std::string> kValueFlags = {
-    "data",   "unit-code", "name",   "role",  "node-id", "province", "source-data",
-    "listen", "format",    "reason", "status", "from",   "to",       "lang",
-    "clerk",  "outcome",   "recipient-kind", "recipient-name", "recipient-id",
-    "authorisation", "group", "counter", "day", "note", "limit",
-    "central", "token", "request-file", "viewer", "sync-poll-ms"};
+const std::set<std::string> kValueFlags = {"data",
+                                           "unit-code",
+                                           "name",
+                                           "role",
+                                           "node-id",
+                                           "province",
+                                           "source-data",
+                                           "listen",
+                                           "format",
+                                           "reason",
+                                           "status",
+                                           "from",
+                                           "to",
+                                           "lang",
+                                           "clerk",
+                                           "outcome",
+                                           "recipient-kind",
+                                           "recipient-name",
+                                           "recipient-id",
+                                           "authorisation",
+                                           "group",
+                                           "counter",
+                                           "day",
+                                           "note",
+                                           "limit",
+                                           "central",
+                                           "token",
+                                           "request-file",
+                                           "viewer",
+                                           "sync-poll-ms",
+                                           "ca"};
 const std::set<std::string> kSwitches = {"json", "once"};
 
 Result<std::string> ReadInput(const std::string& path) {
@@ -118,7 +146,7 @@ class BackgroundSync {
     HttpClientOptions http;
     http.timeout_ms = 20000;  // bounds how long a stop waits for an exchange in flight
     HOSO_ASSIGN_OR_RETURN(std::unique_ptr<HttpCentralTransport> transport,
-                          HttpCentralTransport::Create(pin->central_url, http));
+                          HttpCentralTransport::ForNode(*store, pin->central_url, http));
     std::unique_ptr<BackgroundSync> bg(new BackgroundSync());
     bg->store_ = std::move(store);
     bg->transport_ = std::move(transport);
@@ -199,7 +227,6 @@ int CmdInit(const cli::Args& a) {
             << ", unit " << o.identity.unit_code << ") in " << *dir << "\n";
   return 0;
 }
-
 
 // --sync-poll-ms: how long the background sync waits between exchanges
 // when nothing is pending (kIdlePollMs by default). Tests lower it so that
@@ -297,8 +324,11 @@ int CmdShow(const cli::Args& a) {
     json::object o = Desk::DossierToJson(*d);
     json::array t;
     for (const auto& e : *tl) {
-      t.push_back(json::object{{"seq", e.seq}, {"type", e.type}, {"at", FormatLocalIso(e.at)},
-                               {"summary_vi", e.summary_vi}, {"summary_en", e.summary_en}});
+      t.push_back(json::object{{"seq", e.seq},
+                               {"type", e.type},
+                               {"at", FormatLocalIso(e.at)},
+                               {"summary_vi", e.summary_vi},
+                               {"summary_en", e.summary_en}});
     }
     o["timeline"] = std::move(t);
     std::cout << ToPrettyJson(o);
@@ -377,8 +407,8 @@ int CmdGuidanceSlip(const cli::Args& a) {
   auto missing = opened->desk->CheckDocuments(*req);
   if (!missing.ok()) return cli::Fail(kProgram, missing.status());
   const UnixMs now = SystemClock()->NowMs();
-  auto proc = opened->store->catalog().Find(req->procedure_id,
-                                            LocalDateOf(req->received_at.value_or(now)));
+  auto proc =
+      opened->store->catalog().Find(req->procedure_id, LocalDateOf(req->received_at.value_or(now)));
   if (!proc.ok()) return cli::Fail(kProgram, proc.status());
   std::cout << GuidanceSlipHtml(*req, (*proc)->name_vi, (*proc)->code.value_or(""), *missing,
                                 opened->store->identity(), now, a.Get("lang").value_or("vi"));
@@ -419,21 +449,23 @@ int CmdIdViews(const cli::Args& a) {
 
 int CmdResultArrived(const cli::Args& a) {
   if (a.positional().size() != 1) {
-    return cli::Fail(kProgram, Status::InvalidArgument("usage: hoso-node result-arrived --data DIR CODE --clerk NAME"));
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "usage: hoso-node result-arrived --data DIR CODE --clerk NAME"));
   }
   auto opened = OpenDesk(a);
   if (!opened.ok()) return cli::Fail(kProgram, opened.status());
   auto clerk = a.Require("clerk");
   if (!clerk.ok()) return cli::Fail(kProgram, clerk.status());
-  return PrintResult(opened->desk->ResultArrived(a.positional()[0], *clerk,
-                                                 a.Get("outcome").value_or("approved"),
-                                                 a.Get("note").value_or("")),
-                     a, a.Has("json"));
+  return PrintResult(
+      opened->desk->ResultArrived(a.positional()[0], *clerk, a.Get("outcome").value_or("approved"),
+                                  a.Get("note").value_or("")),
+      a, a.Has("json"));
 }
 
 int CmdHandBack(const cli::Args& a) {
   if (a.positional().size() != 1) {
-    return cli::Fail(kProgram, Status::InvalidArgument("usage: hoso-node hand-back --data DIR CODE ..."));
+    return cli::Fail(kProgram,
+                     Status::InvalidArgument("usage: hoso-node hand-back --data DIR CODE ..."));
   }
   auto opened = OpenDesk(a);
   if (!opened.ok()) return cli::Fail(kProgram, opened.status());
@@ -445,8 +477,8 @@ int CmdHandBack(const cli::Args& a) {
   hb.recipient_name = *a.Get("recipient-name");
   hb.clerk = *a.Get("clerk");
   hb.authorisation = a.Get("authorisation").value_or("");
-  return PrintResult(opened->desk->HandBackAtDesk(a.positional()[0], hb, *a.Get("recipient-id")),
-                     a, a.Has("json"));
+  return PrintResult(opened->desk->HandBackAtDesk(a.positional()[0], hb, *a.Get("recipient-id")), a,
+                     a.Has("json"));
 }
 
 int PrintTicket(const Result<Ticket>& t, const cli::Args& a) {
@@ -454,15 +486,18 @@ int PrintTicket(const Result<Ticket>& t, const cli::Args& a) {
   if (a.Has("json")) {
     std::cout << ToPrettyJson(Desk::TicketToJson(*t));
   } else {
-    std::cout << t->display << "  " << t->state << (t->counter.empty() ? "" : "  counter " + t->counter)
-              << "  (id " << t->id << ")\n";
+    std::cout << t->display << "  " << t->state
+              << (t->counter.empty() ? "" : "  counter " + t->counter) << "  (id " << t->id
+              << ")\n";
   }
   return 0;
 }
 
 int CmdTicket(const cli::Args& a) {
   if (a.positional().empty()) {
-    return cli::Fail(kProgram, Status::InvalidArgument("usage: hoso-node ticket issue|call-next|recall|skip|done|list ..."));
+    return cli::Fail(kProgram,
+                     Status::InvalidArgument(
+                         "usage: hoso-node ticket issue|call-next|recall|skip|done|list ..."));
   }
   auto opened = OpenDesk(a);
   if (!opened.ok()) return cli::Fail(kProgram, opened.status());
@@ -492,16 +527,19 @@ int CmdTicket(const cli::Args& a) {
     if (a.Has("json")) {
       json::array arr;
       for (const auto& t : *ts) arr.push_back(Desk::TicketToJson(t));
-      std::cout << ToPrettyJson(json::object{{"day", FormatDate(day)}, {"tickets", std::move(arr)}});
+      std::cout << ToPrettyJson(
+          json::object{{"day", FormatDate(day)}, {"tickets", std::move(arr)}});
     } else {
-      for (const auto& t : *ts) std::cout << t.display << "  " << t.state << "  " << t.counter << "\n";
+      for (const auto& t : *ts)
+        std::cout << t.display << "  " << t.state << "  " << t.counter << "\n";
     }
     return 0;
   }
   if (sub == "recall" || sub == "skip" || sub == "done") {
     if (a.positional().size() != 2 ||
         a.positional()[1].find_first_not_of("0123456789") != std::string::npos) {
-      return cli::Fail(kProgram, Status::InvalidArgument("usage: hoso-node ticket " + sub + " --data DIR ID"));
+      return cli::Fail(
+          kProgram, Status::InvalidArgument("usage: hoso-node ticket " + sub + " --data DIR ID"));
     }
     const int64_t id = std::stoll(a.positional()[1]);
     if (sub == "skip") return PrintTicket(desk.Skip(id), a);
@@ -520,8 +558,19 @@ Result<std::unique_ptr<NodeStore>> OpenStore(const cli::Args& a) {
   return NodeStore::Open(dir);
 }
 
+// --ca FILE only makes sense with an https:// central URL.
+Status CheckCaFlag(const cli::Args& a, const std::string& url) {
+  if (!a.Get("ca")) return Status::OK();
+  HOSO_ASSIGN_OR_RETURN(HttpUrl parsed, ParseUrl(url));
+  if (!parsed.tls) {
+    return Status::InvalidArgument("--ca is for an https:// central URL, not " + url, "ca");
+  }
+  return Status::OK();
+}
+
 // The transport to the pinned central, or to --central URL (which is then
-// remembered, e.g. for a node enrolled offline that now has a link).
+// remembered, e.g. for a node enrolled offline that now has a link). --ca
+// FILE replaces the central's CA the node keeps (a renewed CA).
 Result<std::unique_ptr<HttpCentralTransport>> CentralLink(const cli::Args& a, NodeStore& store) {
   HOSO_ASSIGN_OR_RETURN(CentralPin pin, RequireCentralPin(store.db()));
   std::string url = a.Get("central").value_or(pin.central_url);
@@ -531,8 +580,10 @@ Result<std::unique_ptr<HttpCentralTransport>> CentralLink(const cli::Args& a, No
         "export / import",
         "central");
   }
+  HOSO_RETURN_IF_ERROR(CheckCaFlag(a, url));
+  if (auto ca = a.Get("ca")) HOSO_RETURN_IF_ERROR(InstallCentralCa(store, *ca));
   HOSO_ASSIGN_OR_RETURN(std::unique_ptr<HttpCentralTransport> transport,
-                        HttpCentralTransport::Create(url));
+                        HttpCentralTransport::ForNode(store, url));
   if (url != pin.central_url) HOSO_RETURN_IF_ERROR(SetNodeSetting(store.db(), "central_url", url));
   return transport;
 }
@@ -547,18 +598,32 @@ int CmdEnroll(const cli::Args& a) {
     if (!s.ok()) return cli::Fail(kProgram, s);
     std::cout << "wrote the enrolment request " << *file << "\n"
               << "at the central: hoso-central import --data DIR " << *file << "\n"
-              << "then here:      hoso-node import --data " << (*store)->dir()
-              << " ANSWER-FILE\n";
+              << "then here:      hoso-node import --data " << (*store)->dir() << " ANSWER-FILE\n";
     return 0;
   }
   auto url = a.Require("central");
   if (!url.ok()) return cli::Fail(kProgram, url.status());
-  auto transport = HttpCentralTransport::Create(*url);
+  Status ca_ok = CheckCaFlag(a, *url);
+  if (!ca_ok.ok()) return cli::Fail(kProgram, ca_ok);
+  // The operator's CA file is used as given, and kept only once enrolled.
+  const std::optional<std::string> ca = a.Get("ca");
+  HttpClientOptions http;
+  if (ca) http.tls_ca_file = *ca;
+  auto transport = ca ? HttpCentralTransport::Create(*url, http)
+                      : HttpCentralTransport::ForNode(**store, *url, http);
   if (!transport.ok()) return cli::Fail(kProgram, transport.status());
   auto pin = Enrol(**store, *url, *token, **transport, SystemClock());
   if (!pin.ok()) return cli::Fail(kProgram, pin.status());
   std::cout << "enrolled with central " << pin->central_id << " (key "
             << sync::KeyIdOf(pin->central_public_key) << ") at " << *url << "\n";
+  if (ca) {
+    Status kept = InstallCentralCa(**store, *ca);
+    if (!kept.ok()) {
+      return cli::Fail(kProgram, kept.WithContext("enrolled, but the CA was not kept (run "
+                                                  "hoso-node sync --once --ca FILE)"));
+    }
+    std::cout << "trusting the central's CA kept in " << CentralCaPath(**store) << "\n";
+  }
   return 0;
 }
 
@@ -576,15 +641,15 @@ int CmdSync(const cli::Args& a) {
   auto r = client.RunOnce();
   if (!r.ok()) return cli::Fail(kProgram, r.status());
   if (a.Has("json")) {
-    std::cout << ToPrettyJson(json::object{
-        {"result", r->result},
-        {"first_seq", r->first_seq},
-        {"last_seq", r->last_seq},
-        {"sent_events", r->sent_events},
-        {"acked_seq", r->acked_seq},
-        {"more", r->more},
-        {"data_versions_installed", r->effects.data_versions_installed},
-        {"revoked", r->effects.revoked}});
+    std::cout << ToPrettyJson(
+        json::object{{"result", r->result},
+                     {"first_seq", r->first_seq},
+                     {"last_seq", r->last_seq},
+                     {"sent_events", r->sent_events},
+                     {"acked_seq", r->acked_seq},
+                     {"more", r->more},
+                     {"data_versions_installed", r->effects.data_versions_installed},
+                     {"revoked", r->effects.revoked}});
   } else {
     if (r->sent_events > 0) {
       std::cout << "sent " << r->sent_events << " event(s) (seq " << r->first_seq << ".."
@@ -641,8 +706,7 @@ int CmdSyncStatus(const cli::Args& a) {
   const int64_t dict_id = st->at("dict_id").as_int64();
   std::cout << "dictionary:     " << (dict_id > 0 ? std::to_string(dict_id) : "none") << "\n";
   if (!st->at("revoked_reason").is_null()) {
-    std::cout << "REVOKED:        " << text("revoked_reason")
-              << " (sync is stopped)\n";
+    std::cout << "REVOKED:        " << text("revoked_reason") << " (sync is stopped)\n";
   }
   return 0;
 }
@@ -703,9 +767,9 @@ int CmdRotateKey(const cli::Args& a) {
   auto key_id = RotateKey(**store, **transport);
   if (!key_id.ok()) {
     if (!KeyRotationPending(**store)) return cli::Fail(kProgram, key_id.status());
-    return cli::Fail(kProgram, key_id.status().WithContext(
-                                   "key rotation pending (keys/node.key.old kept); run "
-                                   "rotate-key again"));
+    return cli::Fail(
+        kProgram, key_id.status().WithContext("key rotation pending (keys/node.key.old kept); run "
+                                              "rotate-key again"));
   }
   std::cout << "new node key " << *key_id << " is active at the central\n";
   return 0;

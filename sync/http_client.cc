@@ -1,15 +1,26 @@
-// The Beast / Asio side of HttpClient; the only client translation unit that
-// includes Beast. Blocking calls are asynchronous operations on a private
-// io_context run to completion, so that beast::tcp_stream's timeouts apply.
+// The Beast / Asio / OpenSSL side of HttpClient; the only client translation
+// unit that includes Beast. Blocking calls are asynchronous operations on a
+// private io_context run to completion, so that beast::tcp_stream's timeouts
+// apply (to TLS too: the TLS stream reads and writes through it).
 #include "sync/http_client.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
+
+#include "schema/env.h"
 
 namespace hoso {
 namespace {
@@ -17,7 +28,9 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using Millis = std::chrono::milliseconds;
 
 constexpr char kUserAgent[] = "hoso";
@@ -43,10 +56,12 @@ bool IsHttpError(const beast::error_code& ec) {
 }
 
 // The server went away: the kind of failure a fresh connection may fix.
+// stream_truncated: a TLS connection closed without close_notify.
 bool IsConnectionLost(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == http::error::partial_message ||
          ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == net::error::broken_pipe || ec == net::error::connection_aborted;
+         ec == net::error::broken_pipe || ec == net::error::connection_aborted ||
+         ec == ssl::error::stream_truncated;
 }
 
 Result<uint16_t> ParsePort(std::string_view s, std::string_view whole) {
@@ -100,6 +115,81 @@ Status ExchangeError(const std::string& where, const beast::error_code& ec, int 
   return Status::Unavailable("exchange with " + where + " failed: " + ec.message());
 }
 
+// Adds the CA certificates in `pem` to the context's trust store.
+Status AddCaCertificates(ssl::context& ctx, std::string_view pem, const std::string& what) {
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
+    return Status::InvalidArgument(what + " holds no PEM certificate", "ca_file");
+  }
+  beast::error_code ec;
+  ctx.add_certificate_authority(net::buffer(pem.data(), pem.size()), ec);
+  if (ec) {
+    return Status::InvalidArgument(what + " is not a valid PEM CA certificate: " + ec.message(),
+                                   "ca_file");
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<ssl::context>> MakeClientTlsContext(const HttpClientOptions& options) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  SSL_CTX* handle = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(handle, TLS1_2_VERSION);
+  SSL_CTX_set_options(handle, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  ctx->set_verify_mode(ssl::verify_peer);
+  if (options.tls_ca_file.empty()) {
+    beast::error_code ec;
+    ctx->set_default_verify_paths(ec);
+    if (ec) return Status::Internal("cannot load the system's trust store: " + ec.message());
+    return ctx;
+  }
+  Result<std::string> pem = PosixFileSystem()->ReadFile(options.tls_ca_file);
+  if (!pem.ok()) {
+    return Status::InvalidArgument("cannot read the CA file: " + pem.status().message(), "ca_file");
+  }
+  HOSO_RETURN_IF_ERROR(AddCaCertificates(*ctx, *pem, "the CA file " + options.tls_ca_file));
+  return ctx;
+}
+
+// Why a TLS handshake with `where` (connected as `host`) failed, as a Status
+// the caller can act on: a lost connection or a timeout is worth retrying,
+// anything the certificate or the protocol says is not.
+Status HandshakeError(const std::string& where, const std::string& host, SSL* ssl,
+                      const beast::error_code& ec, int timeout_ms) {
+  if (ec == beast::error::timeout) {
+    return Status::Unavailable(where + " did not complete the TLS handshake within " +
+                               std::to_string(timeout_ms) + " ms");
+  }
+  const long verify = SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) {
+    const std::string why = X509_verify_cert_error_string(verify);
+    switch (verify) {
+      case X509_V_ERR_HOSTNAME_MISMATCH:
+      case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return Status::Unauthenticated("host name mismatch: the certificate of " + where +
+                                       " is not for '" + host +
+                                       "' (connect with a name or address it lists)");
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+      case X509_V_ERR_CERT_NOT_YET_VALID:
+        return Status::Unauthenticated("certificate not trusted: the certificate of " + where +
+                                       " is outside its validity period (" + why +
+                                       "); renew it, or check this machine's clock");
+      default:
+        return Status::Unauthenticated("certificate not trusted: the certificate of " + where +
+                                       " does not verify (" + why +
+                                       "); give the CA that issued it with --ca FILE");
+    }
+  }
+  if (IsConnectionLost(ec)) {
+    return Status::Unavailable(where +
+                               " closed the connection during the TLS handshake: " + ec.message());
+  }
+  std::string message = "TLS handshake with " + where + " failed: " + ec.message();
+  if (ec.category() == net::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_WRONG_VERSION_NUMBER) {
+    message += "; does it speak HTTPS on that port?";
+  }
+  return Status::Unauthenticated(message);
+}
+
 HttpResponse FromBeastResponse(http::response<http::string_body>&& res) {
   HttpResponse out;
   out.status = static_cast<int>(res.result_int());
@@ -123,12 +213,23 @@ struct HttpClient::Impl {
   };
 
   Status Connect(const std::string& host, uint16_t port, const HttpClientOptions& options);
+  Status Handshake(const std::string& host, const std::string& where,
+                   const HttpClientOptions& options);
   Exchange WriteAndRead(const http::request<http::string_body>& req,
                         const HttpClientOptions& options);
+  template <class Stream>
+  Exchange WriteAndReadOn(Stream& s, const http::request<http::string_body>& req,
+                          const HttpClientOptions& options);
   void Close();
 
+  bool connected() const { return stream.has_value() || tls_stream.has_value(); }
+  beast::tcp_stream& Tcp() { return tls_stream ? beast::get_lowest_layer(*tls_stream) : *stream; }
+
   net::io_context ioc{1};
-  std::optional<beast::tcp_stream> stream;  // engaged while a connection is kept
+  std::unique_ptr<ssl::context> tls_context;  // built by the first HTTPS connect
+  // At most one is engaged: the kept connection.
+  std::optional<beast::tcp_stream> stream;
+  std::optional<TlsStream> tls_stream;
   beast::flat_buffer buffer;
 };
 
@@ -151,11 +252,18 @@ Status HttpClient::Impl::Connect(const std::string& host, uint16_t port,
     }
     endpoint = results.begin()->endpoint();
   }
-  stream.emplace(ioc);
+  if (options.tls) {
+    if (!tls_context) {
+      HOSO_ASSIGN_OR_RETURN(tls_context, MakeClientTlsContext(options));
+    }
+    tls_stream.emplace(ioc, *tls_context);
+  } else {
+    stream.emplace(ioc);
+  }
   buffer.clear();
-  stream->expires_after(Millis(options.connect_timeout_ms));
+  Tcp().expires_after(Millis(options.connect_timeout_ms));
   bool done = false;
-  stream->async_connect(endpoint, [&](beast::error_code e) {
+  Tcp().async_connect(endpoint, [&](beast::error_code e) {
     ec = e;
     done = true;
   });
@@ -164,16 +272,61 @@ Status HttpClient::Impl::Connect(const std::string& host, uint16_t port,
     Close();
     return ConnectError(where, ec, options.connect_timeout_ms);
   }
-  stream->socket().set_option(tcp::no_delay(true), ec);
+  Tcp().socket().set_option(tcp::no_delay(true), ec);
+  if (options.tls) {
+    Status s = Handshake(host, where, options);
+    if (!s.ok()) {
+      Close();
+      return s;
+    }
+  }
+  return Status::OK();
+}
+
+Status HttpClient::Impl::Handshake(const std::string& host, const std::string& where,
+                                   const HttpClientOptions& options) {
+  SSL* ssl = tls_stream->native_handle();
+  // OpenSSL checks the name as part of verifying the chain, so a mismatch
+  // shows in SSL_get_verify_result. IP literals are not sent as SNI (RFC 6066).
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  if (!ec) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
+      return Status::InvalidArgument("bad IP address '" + host + "'", "host");
+    }
+  } else {
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) != 1 ||
+        SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) {
+      return Status::InvalidArgument("bad host name '" + host + "'", "host");
+    }
+  }
+  Tcp().expires_after(Millis(options.connect_timeout_ms));
+  bool done = false;
+  ec = {};
+  tls_stream->async_handshake(ssl::stream_base::client, [&](beast::error_code e) {
+    ec = e;
+    done = true;
+  });
+  RunUntil(ioc, done);
+  if (ec) return HandshakeError(where, host, ssl, ec, options.connect_timeout_ms);
   return Status::OK();
 }
 
 HttpClient::Impl::Exchange HttpClient::Impl::WriteAndRead(
     const http::request<http::string_body>& req, const HttpClientOptions& options) {
+  return tls_stream ? WriteAndReadOn(*tls_stream, req, options)
+                    : WriteAndReadOn(*stream, req, options);
+}
+
+template <class Stream>
+HttpClient::Impl::Exchange HttpClient::Impl::WriteAndReadOn(
+    Stream& s, const http::request<http::string_body>& req, const HttpClientOptions& options) {
   Exchange out;
-  stream->expires_after(Millis(options.timeout_ms));
+  Tcp().expires_after(Millis(options.timeout_ms));
   bool done = false;
-  http::async_write(*stream, req, [&](beast::error_code e, size_t) {
+  http::async_write(s, req, [&](beast::error_code e, size_t) {
     out.write_ec = e;
     done = true;
   });
@@ -189,7 +342,7 @@ HttpClient::Impl::Exchange HttpClient::Impl::WriteAndRead(
   parser.header_limit(kMaxResponseHeaderBytes);
   if (req.method() == http::verb::head) parser.skip(true);
   done = false;
-  http::async_read(*stream, buffer, parser, [&](beast::error_code e, size_t) {
+  http::async_read(s, buffer, parser, [&](beast::error_code e, size_t) {
     out.read_ec = e;
     done = true;
   });
@@ -199,16 +352,20 @@ HttpClient::Impl::Exchange HttpClient::Impl::WriteAndRead(
   return out;
 }
 
+// Without a TLS close_notify: the server reads the end of the TCP stream, and
+// every response was framed, so nothing can be cut off unnoticed.
 void HttpClient::Impl::Close() {
-  if (!stream) return;
+  if (!connected()) return;
   beast::error_code ignored;
-  stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream->close();
-  stream.reset();
-  buffer.clear();
-  // Lets the cancelled operations of the closed stream finish.
+  Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  Tcp().close();
+  // Lets the cancelled operations of the closed stream finish before the
+  // stream (which a TLS operation refers to) is destroyed.
   ioc.restart();
   ioc.poll();
+  stream.reset();
+  tls_stream.reset();
+  buffer.clear();
 }
 
 HttpClient::HttpClient(std::string host, uint16_t port, HttpClientOptions options)
@@ -250,7 +407,7 @@ Result<HttpResponse> HttpClient::Send(
   req.prepare_payload();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    bool reused = impl_->stream.has_value();
+    bool reused = impl_->connected();
     if (!reused) HOSO_RETURN_IF_ERROR(impl_->Connect(host_, port_, options_));
     Impl::Exchange exchange = impl_->WriteAndRead(req, options_);
     if (exchange.read_ec) {
@@ -300,14 +457,19 @@ Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view host_por
 
 Result<HttpUrl> ParseUrl(std::string_view url) {
   std::string whole(url);
-  constexpr std::string_view kScheme = "http://";
-  if (!EqualsIgnoreCase(url.substr(0, kScheme.size()), kScheme)) {
-    if (EqualsIgnoreCase(url.substr(0, 8), "https://")) {
-      return Status::InvalidArgument("https is not supported: '" + whole + "'");
-    }
-    return Status::InvalidArgument("expected an http:// URL, got '" + whole + "'");
+  constexpr std::string_view kHttp = "http://";
+  constexpr std::string_view kHttps = "https://";
+  HttpUrl out;
+  std::string_view rest;
+  if (EqualsIgnoreCase(url.substr(0, kHttp.size()), kHttp)) {
+    rest = url.substr(kHttp.size());
+  } else if (EqualsIgnoreCase(url.substr(0, kHttps.size()), kHttps)) {
+    rest = url.substr(kHttps.size());
+    out.tls = true;
+    out.port = 443;
+  } else {
+    return Status::InvalidArgument("expected an http:// or https:// URL, got '" + whole + "'");
   }
-  std::string_view rest = url.substr(kScheme.size());
   size_t end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
   std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
@@ -315,7 +477,6 @@ Result<HttpUrl> ParseUrl(std::string_view url) {
   if (authority.find('@') != std::string_view::npos) {
     return Status::InvalidArgument("credentials in a URL are not supported: '" + whole + "'");
   }
-  HttpUrl out;
   bool has_port = authority.empty()          ? false
                   : authority.front() == '[' ? authority.find("]:") != std::string_view::npos
                                              : authority.find(':') != std::string_view::npos;
@@ -335,6 +496,11 @@ Result<HttpUrl> ParseUrl(std::string_view url) {
                : tail.front() == '?' ? "/" + std::string(tail)
                                      : std::string(tail);
   return out;
+}
+
+Status CheckCaCertificates(std::string_view pem) {
+  ssl::context ctx(ssl::context::tls_client);
+  return AddCaCertificates(ctx, pem, "the CA file");
 }
 
 }  // namespace hoso

@@ -1,6 +1,12 @@
-// HttpClient: a blocking HTTP/1.1 client over plain TCP, for the command-line
-// tools, tests and the node's background sync. Beast / Asio stay inside
-// sync/http_client.cc.
+// HttpClient: a blocking HTTP/1.1 client over plain TCP or TLS, for the
+// command-line tools, tests and the node's background sync. Beast, Asio and
+// OpenSSL stay inside sync/http_client.cc.
+//
+// With HttpClientOptions::tls the connection is HTTPS (TLS 1.2 or 1.3). The
+// server's certificate must chain to a CA of tls_ca_file (the central's own
+// CA, given by the operator) or, without one, of the system's trust store,
+// and must be for the host the client connects to: a DNS name (sent as SNI
+// too) or an IP address, matched against the certificate's subjectAltName.
 //
 // One client holds at most one connection to one host:port and keeps it
 // alive between calls. When a reused connection turns out to have been
@@ -10,11 +16,17 @@
 // write requests are idempotent (batches are applied exactly once).
 //
 // Errors from Send(): kUnavailable (retry with backoff) for connection
-// refused / reset / closed and timeouts; kResourceExhausted for a response
-// over max_response_bytes; kCorruption for a response that is not valid
-// HTTP; kInvalidArgument for a request that cannot be sent (bad method,
-// target or header). HTTP error statuses (4xx, 5xx) are not errors here: they
-// come back as an HttpResponse.
+// refused / reset / closed and timeouts, also during a TLS handshake;
+// kResourceExhausted for a response over max_response_bytes; kCorruption for
+// a response that is not valid HTTP; kInvalidArgument for a request that
+// cannot be sent (bad method, target or header) and for a tls_ca_file that
+// cannot be read or holds no certificate. kUnauthenticated when the server
+// cannot be authenticated: "certificate not trusted" (no chain to a trusted
+// CA, expired, not yet valid), "host name mismatch", or a TLS handshake the
+// server refused or did not speak (plain HTTP on that port); retrying does
+// not help, a person must fix the CA file, the certificate or the URL. HTTP
+// error statuses (4xx, 5xx) are not errors here: they come back as an
+// HttpResponse.
 //
 // Thread-safety: not thread-safe; use one client per thread.
 #ifndef HOSO_SYNC_HTTP_CLIENT_H_
@@ -33,9 +45,11 @@
 namespace hoso {
 
 struct HttpClientOptions {
-  int connect_timeout_ms = 5000;  // name resolution + TCP connect
+  int connect_timeout_ms = 5000;  // TCP connect; then the same again for a TLS handshake
   int timeout_ms = 30000;         // writing the request and reading the whole response
   size_t max_response_bytes = 64 << 20;
+  bool tls = false;         // HTTPS
+  std::string tls_ca_file;  // PEM CA certificates to trust; "": the system's trust store
 };
 
 class HttpClient {
@@ -75,15 +89,21 @@ class HttpClient {
 Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view host_port);
 
 struct HttpUrl {
+  bool tls = false;  // https://
   std::string host;  // without brackets
   uint16_t port = 80;
   std::string target;  // path + query, "/" when the URL has none
 };
 
-// "http://127.0.0.1:8080/path?x=1" -> {127.0.0.1, 8080, "/path?x=1"}. Only
-// plain http (the batches are signed and sealed themselves); the port
-// defaults to 80. Errors: kInvalidArgument.
+// "http://127.0.0.1:8080/path?x=1" -> {false, 127.0.0.1, 8080, "/path?x=1"};
+// "https://central.example/" -> {true, central.example, 443, "/"}. The port
+// defaults to 80 for http and 443 for https. Errors: kInvalidArgument.
 Result<HttpUrl> ParseUrl(std::string_view url);
+
+// OK when `pem` holds one or more PEM certificates that OpenSSL accepts as
+// trust anchors (what HttpClientOptions::tls_ca_file must hold); otherwise
+// kInvalidArgument saying why.
+Status CheckCaCertificates(std::string_view pem);
 
 }  // namespace hoso
 

@@ -1,11 +1,17 @@
-// The Beast / Asio side of HttpServer. This is the only translation unit of
-// the server that includes Beast, so the project compiles it once.
+// The Beast / Asio / OpenSSL side of HttpServer. This is the only translation
+// unit of the server that includes Beast, so the project compiles it once.
 //
-// Structure (after Boost.Beast's advanced/server example): a Listener accepts
-// on its own strand and starts one Session per connection on a new strand; a
-// Session runs do_X / on_X pairs: [wait for a request] -> read header ->
+// Structure (after Boost.Beast's advanced/server and advanced_server_flex
+// examples): a Listener accepts on its own strand and starts one Session per
+// connection on a new strand; a Session runs do_X / on_X pairs:
+// [TLS: detect -> handshake] -> [wait for a request] -> read header ->
 // [100 Continue] -> read body -> handler -> write -> next request or close.
+// Session is a template over the stream (plain TCP or TLS over TCP), so both
+// run the very same request code.
 #include "sync/http_server.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,18 +19,24 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
+
+#include "schema/env.h"
 
 namespace hoso {
 namespace {
@@ -32,7 +44,10 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 using Millis = std::chrono::milliseconds;
@@ -48,6 +63,18 @@ constexpr size_t kLingerMaxBytes = 64 << 20;
 // instead of spinning.
 constexpr int kAcceptRetryMs = 50;
 constexpr size_t kIdleReadBytes = 4096;
+// After a response with "Connection: close" on a TLS connection, how long the
+// server waits for the client's close_notify after sending its own.
+constexpr int kTlsShutdownMs = 1000;
+// TLS 1.2 cipher suites: forward-secret key exchange and AEAD only (the
+// Mozilla "intermediate" list). TLS 1.3 keeps OpenSSL's defaults, which are
+// all of that kind.
+constexpr char kTls12Ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+// Start() tells error_log when the certificate expires sooner than this.
+constexpr int kCertificateWarningDays = 30;
 
 std::string ToStdString(beast::string_view s) { return std::string(s.data(), s.size()); }
 
@@ -117,54 +144,127 @@ Response ToBeastResponse(HttpResponse in, unsigned version, bool keep_alive, boo
   return res;
 }
 
-class Session;
+// What HttpServer::Stop needs of a session, whatever its stream.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Called by HttpServer::Stop from another thread.
+  virtual void OnServerStop() = 0;
+};
 
 // What the listener, the sessions and HttpServer share. Sessions keep it
 // alive, so it outlives the HttpServer when the io_context destroys them.
 struct ServerState {
   HttpServerOptions options;
   HttpHandler handler;
+  std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   std::atomic<uint64_t> connections_accepted{0};
   // Written under `mu`, so that a session is either registered before Stop()
   // looks at `sessions` or refused; read without it elsewhere.
   std::atomic<bool> stopping{false};
   std::mutex mu;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mu
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
   std::condition_variable sessions_done;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. Stream is PlainStream or TlsStream; with TLS the session
+// first tells a TLS client from a plain one, then handshakes, and from then
+// on reads and writes through the TLS layer. Before the handshake (and on a
+// plain connection) it talks to the TCP stream directly.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
   Session(tcp::socket socket, std::shared_ptr<ServerState> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {
+      : stream_(MakeStream(std::move(socket), *state)), state_(std::move(state)) {
     beast::error_code ec;
-    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    tcp::endpoint peer = Tcp().socket().remote_endpoint(ec);
     if (!ec) remote_address_ = peer.address().to_string();
     // Responses go out in one write; waiting for more to send only adds latency.
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    Tcp().socket().set_option(tcp::no_delay(true), ec);
   }
 
-  ~Session() {
+  ~Session() override {
     std::lock_guard<std::mutex> lock(state_->mu);
     state_->sessions.erase(this);
     if (state_->sessions.empty()) state_->sessions_done.notify_all();
   }
 
   void Run() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Begin, Self()));
   }
 
-  // Called by HttpServer::Stop from another thread.
-  void OnServerStop() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void OnServerStop() override {
+    net::post(stream_.get_executor(), [self = Self()] {
       self->stopping_ = true;
       if (!self->writing_) self->Close();
     });
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, ServerState& state) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *state.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  std::shared_ptr<Session> Self() { return this->shared_from_this(); }
   const HttpServerOptions& options() const { return state_->options; }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  // True while bytes go to and from the TCP stream itself: always for plain
+  // HTTP, before the handshake for TLS.
+  bool Raw() const { return !kTls || !handshake_done_; }
+
+  void Begin() {
+    if constexpr (kTls) {
+      DoDetect();
+    } else {
+      DoRead();
+    }
+  }
+
+  // ---- TLS: detect and handshake; the handshake timeout covers both.
+
+  void DoDetect() {
+    Tcp().expires_after(Millis(options().handshake_timeout_ms));
+    beast::async_detect_ssl(Tcp(), buffer_, beast::bind_front_handler(&Session::OnDetect, Self()));
+  }
+
+  void OnDetect(beast::error_code ec, bool is_tls) {
+    if (ec) return HandshakeFailed(ec);
+    if (!is_tls) {
+      return WriteError(400, "https_required", "this port speaks HTTPS only: use an https:// URL");
+    }
+    if constexpr (kTls) {
+      stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
+                              beast::bind_front_handler(&Session::OnHandshake, Self()));
+    }
+  }
+
+  void OnHandshake(beast::error_code ec, size_t bytes_used) {
+    if (ec) return HandshakeFailed(ec);
+    buffer_.consume(bytes_used);
+    handshake_done_ = true;
+    DoRead();
+  }
+
+  void HandshakeFailed(const beast::error_code& ec) {
+    // A peer that connects and leaves without a byte (a port probe, a load
+    // balancer's health check) is not worth a line.
+    const bool silent =
+        buffer_.size() == 0 && (ec == net::error::eof || ec == net::error::connection_reset);
+    if (!silent && !stopping_) {
+      Log(ec == beast::error::timeout ? "TLS handshake failed: not completed within " +
+                                            std::to_string(options().handshake_timeout_ms) + " ms"
+                                      : "TLS handshake failed: " + ec.message());
+    }
+    Close();
+  }
+
+  // ---- Requests (plain, or TLS after the handshake).
 
   void DoRead() {
     if (stopping_ || state_->stopping.load()) return Close();
@@ -178,10 +278,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Between keep-alive requests: the idle timeout applies until the first
   // byte of the next request, then the header timeout.
   void DoWaitForRequest() {
-    stream_.expires_after(Millis(options().idle_timeout_ms));
-    stream_.async_read_some(
-        buffer_.prepare(kIdleReadBytes),
-        beast::bind_front_handler(&Session::OnWaitForRequest, shared_from_this()));
+    Tcp().expires_after(Millis(options().idle_timeout_ms));
+    stream_.async_read_some(buffer_.prepare(kIdleReadBytes),
+                            beast::bind_front_handler(&Session::OnWaitForRequest, Self()));
   }
 
   void OnWaitForRequest(beast::error_code ec, size_t bytes) {
@@ -191,9 +290,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DoReadHeader() {
-    stream_.expires_after(Millis(options().header_timeout_ms));
+    Tcp().expires_after(Millis(options().header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+                            beast::bind_front_handler(&Session::OnReadHeader, Self()));
   }
 
   void OnReadHeader(beast::error_code ec, size_t) {
@@ -201,9 +300,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const Request& req = parser_->get();
     if (EqualsIgnoreCase(ToStdString(req[http::field::expect]), "100-continue") &&
         req.version() >= 11) {
-      stream_.expires_after(Millis(options().request_timeout_ms));
+      Tcp().expires_after(Millis(options().request_timeout_ms));
       net::async_write(stream_, net::buffer(kContinue, sizeof(kContinue) - 1),
-                       beast::bind_front_handler(&Session::OnWriteContinue, shared_from_this()));
+                       beast::bind_front_handler(&Session::OnWriteContinue, Self()));
       return;
     }
     DoReadBody();
@@ -215,9 +314,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DoReadBody() {
-    stream_.expires_after(Millis(options().request_timeout_ms));
+    Tcp().expires_after(Millis(options().request_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnReadBody, Self()));
   }
 
   void OnReadBody(beast::error_code ec, size_t) {
@@ -289,9 +388,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     writing_ = true;
     linger_after_write_ = linger;
-    stream_.expires_after(Millis(options().request_timeout_ms));
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    Tcp().expires_after(Millis(options().request_timeout_ms));
+    if (Raw()) {
+      http::async_write(Tcp(), *response_, beast::bind_front_handler(&Session::OnWrite, Self()));
+    } else {
+      http::async_write(stream_, *response_, beast::bind_front_handler(&Session::OnWrite, Self()));
+    }
   }
 
   void OnWrite(beast::error_code ec, size_t) {
@@ -301,25 +403,46 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Close();
     ++requests_served_;
     if (linger_after_write_) return DoLinger();
-    if (close || stopping_) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      return Close();
-    }
+    if (close || stopping_) return DoShutdown();
     DoRead();
   }
 
-  void DoLinger() {
+  // The end of a connection the server closes after a response: TCP
+  // half-close, or TLS close_notify (bounded by kTlsShutdownMs).
+  void DoShutdown() {
+    if constexpr (kTls) {
+      if (!Raw() && !stopping_) {
+        Tcp().expires_after(Millis(kTlsShutdownMs));
+        stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
+        return;
+      }
+    }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(Millis(kLingerMs));
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Close();
+  }
+
+  // Plain: half-close, then drain. TLS: drain through the TLS layer without
+  // half-closing TCP (a half-closed TLS connection cannot carry the records
+  // OpenSSL may still need to send); the client reads the complete,
+  // Content-Length framed answer and closes.
+  void DoLinger() {
+    if (Raw()) {
+      beast::error_code ignored;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    Tcp().expires_after(Millis(kLingerMs));
     discard_.resize(16384);
     DoDiscard();
   }
 
   void DoDiscard() {
-    stream_.async_read_some(net::buffer(discard_),
-                            beast::bind_front_handler(&Session::OnDiscard, shared_from_this()));
+    auto on_discard = beast::bind_front_handler(&Session::OnDiscard, Self());
+    if (Raw()) {
+      Tcp().async_read_some(net::buffer(discard_), std::move(on_discard));
+    } else {
+      stream_.async_read_some(net::buffer(discard_), std::move(on_discard));
+    }
   }
 
   void OnDiscard(beast::error_code ec, size_t bytes) {
@@ -330,11 +453,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Tcp().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<ServerState> state_;
   std::string remote_address_;
   beast::flat_buffer buffer_;
@@ -346,6 +469,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   bool linger_after_write_ = false;
   bool stopping_ = false;
+  bool handshake_done_ = false;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
@@ -386,7 +510,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
       return;
     }
     state_->connections_accepted.fetch_add(1);
-    auto session = std::make_shared<Session>(std::move(socket), state_);
+    if (state_->tls) {
+      Start(std::make_shared<Session<TlsStream>>(std::move(socket), state_));
+    } else {
+      Start(std::make_shared<Session<PlainStream>>(std::move(socket), state_));
+    }
+  }
+
+  template <class Stream>
+  void Start(std::shared_ptr<Session<Stream>> session) {
     bool registered = false;
     {
       std::lock_guard<std::mutex> lock(state_->mu);
@@ -420,6 +552,80 @@ Result<tcp::endpoint> ResolveListenAddress(net::io_context& ioc, const std::stri
   return results.begin()->endpoint();
 }
 
+Result<std::string> ReadTlsFile(const std::string& path, const std::string& what,
+                                const char* field) {
+  Result<std::string> bytes = PosixFileSystem()->ReadFile(path);
+  if (!bytes.ok()) {
+    return Status::InvalidArgument("cannot read the " + what + ": " + bytes.status().message(),
+                                   field);
+  }
+  return bytes;
+}
+
+// Days from now until the certificate's notAfter (negative once expired).
+int DaysLeft(X509* cert) {
+  int days = 0;
+  int seconds = 0;
+  if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert)) != 1) return 0;
+  return days;
+}
+
+// The server's TLS context: TLS 1.2 minimum, kTls12Ciphers, no
+// renegotiation, the certificate chain and its key. Tells o.error_log when the
+// certificate has expired or expires within kCertificateWarningDays.
+Result<std::unique_ptr<ssl::context>> MakeServerTlsContext(const HttpServerOptions& o) {
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    return Status::InvalidArgument("TLS needs both a certificate file and a key file",
+                                   o.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file");
+  }
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* handle = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(handle, TLS1_2_VERSION);
+  SSL_CTX_set_options(
+      handle, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(handle, kTls12Ciphers) != 1) {
+    return Status::Internal("OpenSSL refused the TLS 1.2 cipher list");
+  }
+  // An encrypted key would make OpenSSL prompt on the terminal; with an
+  // empty password it fails instead, with a message.
+  ctx->set_password_callback([](size_t, ssl::context::password_purpose) { return std::string(); });
+
+  beast::error_code ec;
+  HOSO_ASSIGN_OR_RETURN(std::string cert,
+                        ReadTlsFile(o.tls_cert_file, "TLS certificate", "tls_cert_file"));
+  ctx->use_certificate_chain(net::buffer(cert), ec);
+  if (ec) {
+    return Status::InvalidArgument("the TLS certificate " + o.tls_cert_file +
+                                       " is not a PEM certificate chain: " + ec.message(),
+                                   "tls_cert_file");
+  }
+  HOSO_ASSIGN_OR_RETURN(std::string key,
+                        ReadTlsFile(o.tls_key_file, "TLS private key", "tls_key_file"));
+  ctx->use_private_key(net::buffer(key), ssl::context::pem, ec);
+  OPENSSL_cleanse(key.data(), key.size());
+  if (ec) {
+    return Status::InvalidArgument("cannot use the TLS private key " + o.tls_key_file +
+                                       " (an unencrypted PEM key is needed): " + ec.message(),
+                                   "tls_key_file");
+  }
+  if (SSL_CTX_check_private_key(handle) != 1) {
+    return Status::InvalidArgument("the TLS private key " + o.tls_key_file +
+                                       " does not belong to the certificate " + o.tls_cert_file,
+                                   "tls_key_file");
+  }
+  if (X509* leaf = SSL_CTX_get0_certificate(handle); leaf != nullptr && o.error_log) {
+    const int days = DaysLeft(leaf);
+    if (days < 0) {
+      o.error_log("the TLS certificate " + o.tls_cert_file +
+                  " has expired: clients will refuse it; renew it (docs/OPERATIONS.md)");
+    } else if (days < kCertificateWarningDays) {
+      o.error_log("the TLS certificate " + o.tls_cert_file + " expires in " + std::to_string(days) +
+                  " day(s); renew it (docs/OPERATIONS.md)");
+    }
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -440,6 +646,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
                                                       HttpHandler handler) {
   int threads = std::max(1, options.threads);
   auto impl = std::make_unique<Impl>();
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    HOSO_ASSIGN_OR_RETURN(impl->state->tls, MakeServerTlsContext(options));
+  }
   impl->ioc = std::make_unique<net::io_context>(threads);
   const std::string where = FormatHostPort(options.host, options.port);
   HOSO_ASSIGN_OR_RETURN(tcp::endpoint endpoint,
@@ -484,12 +693,14 @@ uint64_t HttpServer::connections_accepted() const {
   return impl_->state->connections_accepted.load();
 }
 
+bool HttpServer::tls() const { return impl_->state->tls != nullptr; }
+
 void HttpServer::Stop() {
   std::lock_guard<std::mutex> stop_lock(impl_->stop_mu);
   if (impl_->stopped) return;
   impl_->stopped = true;
   ServerState& state = *impl_->state;
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard<std::mutex> lock(state.mu);
     state.stopping.store(true);

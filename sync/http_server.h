@@ -1,6 +1,15 @@
 // HttpServer: the HTTP/1.1 (and 1.0) server under the desk node's local API
 // and the central server, on Boost.Beast / Asio (kept inside
-// sync/http_server.cc so no other file includes Beast).
+// sync/http_server.cc so no other file includes Beast or OpenSSL).
+//
+// Plain HTTP, or HTTPS when HttpServerOptions names a certificate chain and
+// a private key: then every connection is TLS (1.2 or 1.3, forward-secret
+// AEAD ciphers only) and otherwise served exactly like a plain one (same
+// handler, limits, timeouts and keep-alive). A connection that does not
+// complete its handshake within handshake_timeout_ms is closed; a failed
+// handshake is told to error_log and closed. Plain HTTP sent to the TLS port
+// is answered, in plain HTTP, with 400 "https_required" and closed, so that
+// a node configured with http:// by mistake gets a readable reason.
 //
 // One listener accepts connections asynchronously; each connection is a
 // session that reads a request, calls the handler, writes the response and,
@@ -47,8 +56,14 @@ struct HttpServerOptions {
   int request_timeout_ms = 30000;   // reading the body; writing the response
   int idle_timeout_ms = 60000;      // a keep-alive connection waiting for its next request
   int stop_grace_ms = 2000;         // Stop() waits this long for responses being written
-  // Told, on an I/O thread, one line per handler exception and per request
-  // refused as malformed or too large. The client only gets a generic
+  // HTTPS when both are set (PEM files, read once by Start()): the server
+  // certificate followed by its intermediate CA certificates, and the private
+  // key (unencrypted) that belongs to it.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  int handshake_timeout_ms = 10000;  // TLS: from accept to the end of the handshake
+  // Told, on an I/O thread, one line per handler exception, per request
+  // refused as malformed or too large, and per failed TLS handshake. The client only gets a generic
   // message, never the exception's text. May be empty.
   std::function<void(const std::string&)> error_log;
 };
@@ -57,8 +72,11 @@ class HttpServer {
  public:
   // Binds, listens and starts the I/O threads. Errors: kUnavailable when the
   // address is in use, kIoError for other bind / listen failures,
-  // kInvalidArgument for a host that is not an address and does not resolve.
-  // The message names the address ("127.0.0.1:8081: address already in use").
+  // kInvalidArgument for a host that is not an address and does not resolve,
+  // and for TLS files that are missing, unreadable or not valid PEM, only one
+  // of tls_cert_file / tls_key_file, or a key that does not belong to the
+  // certificate. The message names the address ("127.0.0.1:8081: address
+  // already in use") or the file.
   // REQUIRES: handler is callable; options.threads >= 1.
   static Result<std::unique_ptr<HttpServer>> Start(HttpServerOptions options, HttpHandler handler);
 
@@ -71,6 +89,8 @@ class HttpServer {
   uint16_t port() const;
   // Connections accepted since Start(); lets tests check keep-alive reuse.
   uint64_t connections_accepted() const;
+  // True when the server speaks HTTPS.
+  bool tls() const;
 
   // Stops accepting, closes idle connections and connections that are in the
   // middle of sending a request, lets responses being written finish (for at

@@ -297,7 +297,11 @@ TEST_F(NodeServerTest, KillDuringIntakeStreamLosesNothingAndLeavesNoGap) {
   for (int i = 0; i < kKills; ++i) {
     std::atomic<bool> stop{false};
     std::thread writer([&] {
-      HttpClient c("127.0.0.1", server_->port(), HttpClientOptions{1000, 2000, 1 << 20});
+      HttpClientOptions options;
+      options.connect_timeout_ms = 1000;
+      options.timeout_ms = 2000;
+      options.max_response_bytes = 1 << 20;
+      HttpClient c("127.0.0.1", server_->port(), options);
       while (!stop.load()) {
         auto r = c.Send("POST", "/api/dossiers", body, {{"Content-Type", "application/json"}});
         if (!r.ok()) break;  // the server is gone

@@ -188,9 +188,24 @@ TEST(ParseHostPortTest, RejectsMissingPartsAndBadPorts) {
 TEST(ParseUrlTest, SplitsHostPortAndTarget) {
   auto url = ParseUrl("http://127.0.0.1:8080/api/sync/batches?since=12");
   ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_FALSE(url->tls);
   EXPECT_EQ(url->host, "127.0.0.1");
   EXPECT_EQ(url->port, 8080);
   EXPECT_EQ(url->target, "/api/sync/batches?since=12");
+}
+
+TEST(ParseUrlTest, HttpsIsTlsAndDefaultsToPort443) {
+  auto url = ParseUrl("HTTPS://hoso-central.sct.local/hoso");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->host, "hoso-central.sct.local");
+  EXPECT_EQ(url->port, 443);
+  EXPECT_EQ(url->target, "/hoso");
+  auto with_port = ParseUrl("https://[::1]:8443");
+  ASSERT_TRUE(with_port.ok()) << with_port.status().ToString();
+  EXPECT_TRUE(with_port->tls);
+  EXPECT_EQ(with_port->host, "::1");
+  EXPECT_EQ(with_port->port, 8443);
 }
 
 TEST(ParseUrlTest, DefaultsToPort80AndRootTarget) {
@@ -210,8 +225,8 @@ TEST(ParseUrlTest, DefaultsToPort80AndRootTarget) {
 }
 
 TEST(ParseUrlTest, RejectsOtherSchemesCredentialsAndMissingHosts) {
-  for (const char* bad : {"https://h/", "ftp://h/", "127.0.0.1:8080", "http://", "http:///x",
-                          "http://user:pw@h/", "http://h:0/", "http://h:99999/"}) {
+  for (const char* bad : {"ftp://h/", "127.0.0.1:8080", "http://", "http:///x", "https://",
+                          "http://user:pw@h/", "http://h:0/", "http://h:99999/", "httpss://h/"}) {
     auto url = ParseUrl(bad);
     EXPECT_FALSE(url.ok()) << bad;
     EXPECT_TRUE(url.status().IsInvalidArgument()) << bad;

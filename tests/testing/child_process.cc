@@ -123,8 +123,7 @@ bool ChildProcess::StartServer(const std::vector<std::string>& argv, int timeout
       line += c;
       continue;
     }
-    const std::string prefix = "listening on http://";
-    if (line.rfind(prefix, 0) == 0) {
+    if (line.rfind("listening on http://", 0) == 0 || line.rfind("listening on https://", 0) == 0) {
       const auto colon = line.rfind(':');
       port_ = static_cast<uint16_t>(std::atoi(line.c_str() + colon + 1));
       return port_ != 0;

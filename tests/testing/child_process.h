@@ -1,6 +1,6 @@
 // ChildProcess: starts a real program (hoso-node, hoso-central) for
-// integration tests, reads the "listening on http://HOST:PORT" line it prints
-// first, and stops or kills it.
+// integration tests, reads the "listening on http://HOST:PORT" (or https://)
+// line it prints first, and stops or kills it.
 //
 // Thread-safety: not thread-safe; one owner.
 #ifndef HOSO_TESTS_TESTING_CHILD_PROCESS_H_
@@ -41,8 +41,9 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   // Starts `argv` and waits up to `timeout_ms` for a stdout line starting
-  // with "listening on http://"; returns false (and kills it) otherwise.
-  // With `stderr_path`, the child's stderr goes to that file (truncated).
+  // with "listening on http://" or "listening on https://"; returns false
+  // (and kills it) otherwise. With `stderr_path`, the child's stderr goes to
+  // that file (truncated).
   bool StartServer(const std::vector<std::string>& argv, int timeout_ms = 20000,
                    const std::string& stderr_path = "");
   uint16_t port() const { return port_; }
