@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "central/attachments.h"
 #include "central/nodes.h"
 #include "schema/events.h"
 #include "schema/json_util.h"
@@ -202,6 +203,7 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, UnixMs no
                              std::to_string(p.high_water));
     }
     HOSO_RETURN_IF_ERROR(InsertEvents(db, batch.events, p.high_water, now));
+    HOSO_RETURN_IF_ERROR(RecordAttachmentEvents(db, batch.events, p.high_water, now));
     HOSO_ASSIGN_OR_RETURN(Statement progress,
                           db.Prepare("INSERT INTO node_progress (node_id, high_water_seq, "
                                      "last_hash) VALUES (?1, ?2, ?3) ON CONFLICT (node_id) DO "
@@ -237,6 +239,11 @@ Outcome<Decision> ApplyInTransaction(Database& db, const sync::OpenedBatch& batc
 }
 
 }  // namespace
+
+Outcome<std::string> LookupNodeKey(Database& db, const std::string& node_id,
+                                   const std::string& key_id) {
+  return LookupKey(db, node_id, key_id);
+}
 
 class Ingestor::NodeGuard {
  public:

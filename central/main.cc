@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "central/api.h"
+#include "central/attachments.h"
 #include "central/central_store.h"
 #include "central/import.h"
 #include "central/ingest.h"
@@ -46,6 +47,10 @@ constexpr char kUsage[] =
     "                                   apply batch and enrolment files from a USB stick and\n"
     "                                   write the answers (default: next to each file)\n"
     "  key show --data DIR [--json]     central id, key id and public key to pin on nodes\n"
+    "  attachment list --data DIR [--json]\n"
+    "                                   scanned documents announced by nodes, upload state\n"
+    "  attachment get --data DIR HASH --out FILE\n"
+    "                                   assemble one, verified against its hash\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -71,6 +76,12 @@ const std::map<std::string, std::string> kCommandUsage = {
     {"key",
      "usage: hoso-central key show --data DIR [--json]\n"
      "Prints the central id, key id and public key (hex) that nodes pin.\n"},
+    {"attachment",
+     "usage: hoso-central attachment list --data DIR [--json]\n"
+     "       hoso-central attachment get --data DIR HASH --out FILE\n"
+     "`list` shows every attachment nodes announced, its state (complete, incomplete,\n"
+     "failed) and the dossiers it belongs to. `get` assembles a complete one from its\n"
+     "chunks, checks it against its hash and writes it to FILE.\n"},
 };
 
 const std::set<std::string> kValueFlags = {"data",   "name", "central-id", "source-data",
@@ -224,6 +235,48 @@ int CmdKey(const cli::Args& a) {
   return 0;
 }
 
+int CmdAttachment(const cli::Args& a) {
+  const std::string sub = a.positional().empty() ? "" : a.positional()[0];
+  if (!((sub == "list" && a.positional().size() == 1) ||
+        (sub == "get" && a.positional().size() == 2))) {
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "usage: hoso-central attachment list|get --data DIR ..."));
+  }
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  CentralAttachments attachments(store->get());
+  if (sub == "get") {
+    auto out = a.Require("out");
+    if (!out.ok()) return cli::Fail(kProgram, out.status());
+    auto bytes = attachments.Assemble(a.positional()[1]);
+    if (!bytes.ok()) return cli::Fail(kProgram, bytes.status());
+    Status s = PosixFileSystem()->WriteFileAtomic(*out, *bytes, 0600);
+    if (!s.ok()) return cli::Fail(kProgram, s);
+    std::cout << "wrote " << bytes->size() << " bytes to " << *out << " (BLAKE2b-256 "
+              << a.positional()[1] << " verified)\n";
+    return 0;
+  }
+  auto list = attachments.List();
+  if (!list.ok()) return cli::Fail(kProgram, list.status());
+  if (a.Has("json")) {
+    json::array arr;
+    for (const CentralAttachmentInfo& f : *list) arr.push_back(f.ToJson());
+    std::cout << ToPrettyJson(json::object{{"attachments", std::move(arr)}});
+    return 0;
+  }
+  for (const CentralAttachmentInfo& f : *list) {
+    std::cout << f.hash << "  " << f.State() << "  " << f.media_type << "  " << f.size_bytes
+              << " bytes  chunks " << f.chunks_stored << "/" << f.chunk_count;
+    for (const AttachmentRef& r : f.refs) {
+      std::cout << "  " << r.dossier_code << " (" << r.node_id << " #" << r.seq << ")";
+    }
+    if (f.error) std::cout << "  error: " << *f.error;
+    std::cout << "\n";
+  }
+  std::cout << list->size() << " attachment(s)\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace hoso::central
 
@@ -248,6 +301,7 @@ int main(int argc, char** argv) {
   if (cmd == "node") return CmdNode(*parsed);
   if (cmd == "import") return CmdImport(*parsed);
   if (cmd == "key") return CmdKey(*parsed);
+  if (cmd == "attachment") return CmdAttachment(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-central --help)\n";
   return 2;
 }
