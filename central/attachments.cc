@@ -8,6 +8,8 @@
 #include "schema/events.h"
 #include "schema/time.h"
 #include "sync/chunk_auth.h"
+#include "sync/chunk_file.h"
+#include "sync/signed_file.h"
 
 namespace hoso::central {
 namespace {
@@ -274,9 +276,52 @@ Outcome<ChunkReceipt> CentralAttachments::PutChunk(std::string_view authorizatio
                   "the " + std::to_string(bytes.size()) + " bytes sent hash to " + actual +
                       ", not to the chunk name " + chunk_hash + "; nothing was stored");
   }
+  return StoreChunk(*db, node_id, chunk_hash, bytes);
+}
+
+Outcome<ChunkReceipt> CentralAttachments::ImportChunkFile(std::string_view file) {
+  auto header = sync::PeekChunkHeader(file);
+  if (!header.ok()) {
+    const bool big = header.status().code() == Status::Code::kResourceExhausted;
+    return Refuse(big ? 413 : 400, big ? "body_too_large" : "bad_request",
+                  header.status().message());
+  }
+  if (header->central_id != store_->central_id()) {
+    return Refuse(422, "wrong_central",
+                  "the chunk is for central " + header->central_id + ", this is " +
+                      store_->central_id());
+  }
+  HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
+  std::optional<Refusal> key_refusal;
+  sync::KeyLookup lookup = [&](const std::string& node_id,
+                               const std::string& key_id) -> Result<std::string> {
+    Outcome<std::string> key = LookupNodeKey(*db, node_id, key_id);
+    if (!key.ok()) {
+      key_refusal = key.refusal();
+      return Status::Unauthenticated(key.refusal().message);
+    }
+    return std::move(key).value();
+  };
+  auto opened = sync::DecodeChunkFile(file, lookup, &store_->key());
+  if (!opened.ok()) {
+    if (key_refusal) return *key_refusal;
+    const Status& s = opened.status();
+    if (sync::IsBadSignature(s)) return Refuse(422, "bad_signature", s.message());
+    if (sync::IsChunkHashMismatch(s)) return Refuse(422, "chunk_hash_mismatch", s.message());
+    if (s.code() == Status::Code::kResourceExhausted) {
+      return Refuse(413, "body_too_large", s.message());
+    }
+    return Refuse(400, "bad_request", s.message());
+  }
+  return StoreChunk(*db, opened->header.node_id, opened->header.chunk_hash, opened->bytes);
+}
+
+Outcome<ChunkReceipt> CentralAttachments::StoreChunk(Database& db, const std::string& node_id,
+                                                     const std::string& chunk_hash,
+                                                     std::string_view bytes) {
   HOSO_ASSIGN_OR_RETURN(
       Statement referenced,
-      db->Prepare("SELECT 1 FROM attachment_chunks c JOIN attachment_refs r "
+      db.Prepare("SELECT 1 FROM attachment_chunks c JOIN attachment_refs r "
                   "ON r.attachment_hash = c.attachment_hash "
                   "WHERE c.chunk_hash = ?1 AND r.node_id = ?2 LIMIT 1"));
   referenced.Bind(1, chunk_hash).Bind(2, node_id);
@@ -289,9 +334,10 @@ Outcome<ChunkReceipt> CentralAttachments::PutChunk(std::string_view authorizatio
   }
 
   ChunkReceipt receipt;
+  receipt.node_id = node_id;
   receipt.chunk_hash = chunk_hash;
   HOSO_ASSIGN_OR_RETURN(Statement have,
-                        db->Prepare("SELECT 1 FROM stored_chunks WHERE hash = ?1"));
+                        db.Prepare("SELECT 1 FROM stored_chunks WHERE hash = ?1"));
   have.Bind(1, chunk_hash);
   HOSO_ASSIGN_OR_RETURN(bool already, have.Step());
   if (!already) {
@@ -301,7 +347,7 @@ Outcome<ChunkReceipt> CentralAttachments::PutChunk(std::string_view authorizatio
     HOSO_RETURN_IF_ERROR(
         store_->fs()->WriteFileAtomic(path, std::string(bytes), kChunkFileMode));
     HOSO_ASSIGN_OR_RETURN(Statement ins,
-                          db->Prepare("INSERT INTO stored_chunks (hash, size_bytes, node_id, "
+                          db.Prepare("INSERT INTO stored_chunks (hash, size_bytes, node_id, "
                                       "stored_at_ms) VALUES (?1, ?2, ?3, ?4) "
                                       "ON CONFLICT (hash) DO NOTHING"));
     ins.Bind(1, chunk_hash)
@@ -309,12 +355,12 @@ Outcome<ChunkReceipt> CentralAttachments::PutChunk(std::string_view authorizatio
         .Bind(3, node_id)
         .Bind(4, clock_->NowMs());
     HOSO_RETURN_IF_ERROR(ins.Run());
-    receipt.stored = db->Changes() == 1;
+    receipt.stored = db.Changes() == 1;
   }
   // Every file this chunk may have completed (usually one).
   HOSO_ASSIGN_OR_RETURN(
       Statement owners,
-      db->Prepare("SELECT DISTINCT c.attachment_hash FROM attachment_chunks c JOIN attachments a "
+      db.Prepare("SELECT DISTINCT c.attachment_hash FROM attachment_chunks c JOIN attachments a "
                   "ON a.hash = c.attachment_hash WHERE c.chunk_hash = ?1 "
                   "AND a.completed_at_ms IS NULL AND a.error IS NULL"));
   owners.Bind(1, chunk_hash);
@@ -325,9 +371,9 @@ Outcome<ChunkReceipt> CentralAttachments::PutChunk(std::string_view authorizatio
     candidates.push_back(owners.ColumnText(0));
   }
   for (const std::string& hash : candidates) {
-    HOSO_ASSIGN_OR_RETURN(std::vector<std::string> lacking, MissingChunks(*db, hash));
+    HOSO_ASSIGN_OR_RETURN(std::vector<std::string> lacking, MissingChunks(db, hash));
     if (!lacking.empty()) continue;
-    HOSO_ASSIGN_OR_RETURN(bool done, TryComplete(*db, hash));
+    HOSO_ASSIGN_OR_RETURN(bool done, TryComplete(db, hash));
     if (done) receipt.completed.push_back(hash);
   }
   return receipt;

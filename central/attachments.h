@@ -56,6 +56,7 @@ Status RecordAttachmentEvents(Database& db, const std::vector<sync::BatchEvent>&
 std::string ChunkPath(const CentralStore& store, const std::string& chunk_hash);
 
 struct ChunkReceipt {
+  std::string node_id;  // the uploader
   std::string chunk_hash;
   bool stored = false;                 // false: the central already had it
   std::vector<std::string> completed;  // attachments this chunk completed
@@ -105,6 +106,12 @@ class CentralAttachments {
   Outcome<ChunkReceipt> PutChunk(std::string_view authorization, const std::string& chunk_hash,
                                  std::string_view bytes);
 
+  // A chunk file from a USB stick (sync/chunk_file.h), for hoso-central
+  // import: the file's signature and seal instead of the header, then the
+  // same checks and storage as PutChunk. 422 wrong_central for a file meant
+  // for another central.
+  Outcome<ChunkReceipt> ImportChunkFile(std::string_view file);
+
   // Every attachment, newest first, with its references.
   Result<std::vector<CentralAttachmentInfo>> List();
   // One attachment. kNotFound when unknown.
@@ -118,6 +125,10 @@ class CentralAttachments {
   // Verifies and marks complete (or records the error of) `hash` when every
   // chunk is stored. True when it is complete now.
   Result<bool> TryComplete(Database& db, const std::string& hash);
+  // What PutChunk and ImportChunkFile share once the signer is known and the
+  // bytes hash to `chunk_hash`: the reference check, storage, completion.
+  Outcome<ChunkReceipt> StoreChunk(Database& db, const std::string& node_id,
+                                   const std::string& chunk_hash, std::string_view bytes);
 
   CentralStore* store_;
   Clock* clock_;

@@ -70,9 +70,10 @@ const std::map<std::string, std::string> kCommandUsage = {
      "`add` prints the one-time enrolment token (valid 7 days) as its only stdout line.\n"},
     {"import",
      "usage: hoso-central import --data DIR FILE... [--out DIR]\n"
-     "Applies batch files exactly once and answers enrolment requests; writes down-sync and\n"
-     "enrolment answer files to --out (default: each file's directory). Prints one line per\n"
-     "file; exits 1 if any file was refused.\n"},
+     "Applies batch files exactly once, answers enrolment requests and stores attachment\n"
+     "chunk files (after the batches that announce them); writes down-sync and enrolment\n"
+     "answer files to --out (default: each file's directory). Prints one line per file;\n"
+     "exits 1 if any file was refused.\n"},
     {"key",
      "usage: hoso-central key show --data DIR [--json]\n"
      "Prints the central id, key id and public key (hex) that nodes pin.\n"},
@@ -204,7 +205,8 @@ int CmdImport(const cli::Args& a) {
   if (!store.ok()) return cli::Fail(kProgram, store.status());
   NodeAdmin admin(store->get());
   Ingestor ingestor(store->get());
-  Importer importer(&admin, &ingestor);
+  CentralAttachments attachments(store->get());
+  Importer importer(&admin, &ingestor, PosixFileSystem(), &attachments);
   const std::string out_dir = a.Get("out").value_or("");
   bool any_refused = false;
   for (const ImportResult& r : importer.ImportFiles(a.positional(), out_dir)) {

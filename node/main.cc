@@ -73,7 +73,8 @@ constexpr char kUsage[] =
     "  sync --data DIR --once [--central URL] [--json]\n"
     "                                   one sync exchange (serve syncs in the background)\n"
     "  sync-status --data DIR [--json]  enrolment, pending events, last sync, last error\n"
-    "  export --data DIR --to DIR       pending batches as sealed files (USB sync)\n"
+    "  export --data DIR --to DIR       pending batches and attachment chunks as sealed\n"
+    "                                   files (USB sync)\n"
     "  import --data DIR FILE...        down-sync or enrolment answer files\n"
     "  rotate-key --data DIR            new node key, confirmed by the central\n"
     "\n"
@@ -721,6 +722,14 @@ int CmdExport(const cli::Args& a) {
   }
   std::cout << files->size() << " sealed batch file(s) written"
             << (files->empty() ? ": nothing is pending" : "") << "\n";
+  auto chunks = ExportChunks(**store, *to);
+  if (!chunks.ok()) return cli::Fail(kProgram, chunks.status());
+  if (!chunks->empty()) {
+    int64_t bytes = 0;
+    for (const auto& c : *chunks) bytes += c.size_bytes;
+    std::cout << chunks->size() << " sealed attachment chunk file(s) written (" << bytes
+              << " bytes of scans)\n";
+  }
   return 0;
 }
 

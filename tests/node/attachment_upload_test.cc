@@ -7,13 +7,16 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "central/attachments.h"
 #include "node/attachments.h"
+#include "node/store_forward.h"
 #include "node/sync_client.h"
 #include "schema/attachment.h"
 #include "sync/chunk_auth.h"
@@ -457,6 +460,77 @@ TEST_F(AttachmentUploadTest, TheCommandLineAttachesRefusesAnExecutableAndSyncsTh
   auto assembled = central.Assemble(Blake2bHex(pdf));
   ASSERT_TRUE(assembled.ok()) << assembled.status().ToString();
   EXPECT_TRUE(*assembled == pdf);
+}
+
+// ---- On a USB stick ---------------------------------------------------------------------
+
+TEST_F(AttachmentUploadTest, ChunksTravelSealedOnAStickAfterTheirBatch) {
+  EnrolNode();
+  const std::string code = NewDossier();
+  const std::string file = Pdf(600'000, 5);
+  const AttachmentInfo a = Attach(code, file);
+  const std::string stick = Path("usb");
+  auto batches = ExportBatches(*store_, stick);
+  ASSERT_TRUE(batches.ok()) << batches.status().ToString();
+  auto chunks = ExportChunks(*store_, stick);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  ASSERT_EQ(chunks->size(), 3u);
+  std::vector<std::string> paths;
+  for (const auto& e : std::filesystem::directory_iterator(stick)) {
+    paths.push_back(e.path().string());
+    // Scans hold personal data: nothing of the file is readable on the stick.
+    EXPECT_EQ(PosixFileSystem()->ReadFile(e.path().string())->find(file.substr(100'000, 64)),
+              std::string::npos)
+        << e.path();
+  }
+  std::sort(paths.rbegin(), paths.rend());  // chunk files before the batch: the importer orders
+  central::CentralAttachments attachments(central_.get(), &clock_);
+  central::Importer importer(admin_.get(), ingestor_.get(), PosixFileSystem(), &attachments);
+  std::vector<central::ImportResult> results = importer.ImportFiles(paths, Path("answers"));
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[0].outcome, "applied") << results[0].ToString();
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].outcome, "stored") << results[i].ToString();
+  }
+  EXPECT_NE(results.back().detail.find("completed attachment " + a.hash), std::string::npos)
+      << results.back().ToString();
+  auto assembled = attachments.Assemble(a.hash);
+  ASSERT_TRUE(assembled.ok()) << assembled.status().ToString();
+  EXPECT_TRUE(*assembled == file);
+
+  // Importing the stick again stores nothing new.
+  for (const auto& r : importer.ImportFiles(paths, Path("answers"))) {
+    EXPECT_TRUE(r.outcome == "duplicate") << r.ToString();
+  }
+  // The answer acknowledges the events; the chunks are exported again until
+  // an online exchange confirms them, then never.
+  ASSERT_FALSE(results[0].answer_path.empty());
+  auto answer = ImportFile(*store_, PosixFileSystem()->ReadFile(results[0].answer_path).value(),
+                           &clock_);
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(PendingCount(), 0);
+  EXPECT_EQ(ExportChunks(*store_, stick)->size(), 3u);
+  SyncClient client = LinkClient();
+  auto online = client.RunOnce();
+  ASSERT_TRUE(online.ok()) << online.status().ToString();
+  EXPECT_EQ(online->uploads.chunks_confirmed, 3);
+  EXPECT_EQ(link_->chunk_requests, 0);
+  EXPECT_TRUE(ExportChunks(*store_, stick)->empty());
+}
+
+TEST_F(AttachmentUploadTest, AChunkFileWithoutItsBatchIsRefusedAsNotReferenced) {
+  EnrolNode();
+  Attach(NewDossier(), Pdf(100'000, 6));
+  auto chunks = ExportChunks(*store_, Path("usb"));
+  ASSERT_TRUE(chunks.ok());
+  ASSERT_EQ(chunks->size(), 1u);
+  central::CentralAttachments attachments(central_.get(), &clock_);
+  central::Importer importer(admin_.get(), ingestor_.get(), PosixFileSystem(), &attachments);
+  central::ImportResult r = importer.ImportFile(chunks->front().path, Path("answers"));
+  EXPECT_TRUE(r.refused()) << r.ToString();
+  EXPECT_NE(r.detail.find("chunk_not_referenced"), std::string::npos) << r.detail;
+  EXPECT_EQ(r.node_id, kNodeId);
+  EXPECT_EQ(StoredChunks(), 0);
 }
 
 }  // namespace
