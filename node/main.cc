@@ -302,6 +302,14 @@ int CmdShow(const cli::Args& a) {
   for (const auto& e : *tl) {
     std::cout << "  #" << e.seq << "  " << FormatLocalIso(e.at) << "  " << e.summary_vi << "\n";
   }
+  NodeAttachments files(opened->store.get(), NodeAttachments::Options{});
+  auto list = files.OfDossier(d->code);
+  if (!list.ok()) return cli::Fail(kProgram, list.status());
+  if (!list->empty()) std::cout << "attachments:\n";
+  for (const AttachmentInfo& f : *list) {
+    std::cout << "  " << f.file_name << "  " << f.media_type << "  " << f.size_bytes
+              << " bytes  uploaded " << f.chunks_uploaded << "/" << f.chunk_count << "\n";
+  }
   return 0;
 }
 

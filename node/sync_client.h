@@ -7,7 +7,9 @@
 // acknowledged (the only change the outbox allows; nothing is marked before
 // a verified down-sync says so), published data versions are installed,
 // waybill blocks and dictionaries stored, revocations obeyed. With nothing
-// pending the batch is an empty poll, so down-sync still flows.
+// pending the batch is an empty poll, so down-sync still flows, and then
+// attachment chunks are uploaded (node/attachment_upload.h): never in an
+// exchange that carried events, so small records always go first.
 //
 // The next batch starts at the central's expected_seq: normally the first
 // unacknowledged event, earlier when the central says it lacks events the

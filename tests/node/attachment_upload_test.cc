@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "central/attachments.h"
@@ -466,6 +467,48 @@ TEST_F(AttachmentUploadTest, TheCommandLineAttachesRefusesAnExecutableAndSyncsTh
   auto assembled = central.Assemble(Blake2bHex(pdf));
   ASSERT_TRUE(assembled.ok()) << assembled.status().ToString();
   EXPECT_TRUE(*assembled == pdf);
+}
+
+TEST_F(AttachmentUploadTest, ANodeKilledMidUploadFinishesAfterARestartWithTheExactFile) {
+  EnrolNode();
+  const std::string file = Pdf(20'000'000, 12);
+  const AttachmentInfo a = Attach(NewDossier(), file);
+  attachments_.reset();
+  desk_.reset();
+  store_.reset();  // the node process owns the directory now
+  auto serve = [this](hoso::testing::ChildProcess& node) {
+    ASSERT_TRUE(
+        node.StartServer({HOSO_NODE_BIN, "serve", "--data", NodeDir(), "--listen", "127.0.0.1:0"}));
+  };
+  {
+    hoso::testing::ChildProcess node;
+    serve(node);
+    for (int i = 0; i < 400 && StoredChunks() < 10; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ASSERT_GE(StoredChunks(), 10);
+    node.Kill();  // SIGKILL, mid-upload
+  }
+  OpenNode();
+  const int64_t marked = UploadedChunks();
+  const int64_t stored = StoredChunks();
+  EXPECT_LT(stored, 77) << "killed before the end";
+  EXPECT_LE(marked, stored) << "a chunk is marked only after the central confirmed it";
+  store_.reset();
+  desk_.reset();
+  hoso::testing::ChildProcess node;
+  serve(node);
+  central::CentralAttachments central(central_.get());
+  for (int i = 0; i < 1200 && central.Get(a.hash)->State() != "complete"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(central.Get(a.hash)->State(), "complete");
+  auto assembled = central.Assemble(a.hash);
+  ASSERT_TRUE(assembled.ok()) << assembled.status().ToString();
+  EXPECT_EQ(Blake2bHex(*assembled), Blake2bHex(file));
+  EXPECT_EQ(node.Stop(), 0);
+  OpenNode();
+  EXPECT_EQ(UploadedChunks(), 77);
 }
 
 // ---- On a USB stick ---------------------------------------------------------------------
