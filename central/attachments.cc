@@ -175,19 +175,18 @@ json::object CentralAttachmentInfo::ToJson() const {
         {"file_name", ref.file_name},
         {"document_id", ref.document_id ? json::value(*ref.document_id) : json::value(nullptr)}});
   }
-  return json::object{
-      {"hash", hash},
-      {"state", State()},
-      {"size_bytes", size_bytes},
-      {"media_type", media_type},
-      {"chunk_size", chunk_size},
-      {"chunk_count", chunk_count},
-      {"chunks_stored", chunks_stored},
-      {"first_seen", FormatUtcIso(first_seen_ms)},
-      {"completed_at",
-       completed_at_ms ? json::value(FormatUtcIso(*completed_at_ms)) : json::value(nullptr)},
-      {"error", error ? json::value(*error) : json::value(nullptr)},
-      {"refs", std::move(r)}};
+  return json::object{{"hash", hash},
+                      {"state", State()},
+                      {"size_bytes", size_bytes},
+                      {"media_type", media_type},
+                      {"chunk_size", chunk_size},
+                      {"chunk_count", chunk_count},
+                      {"chunks_stored", chunks_stored},
+                      {"first_seen", FormatUtcIso(first_seen_ms)},
+                      {"completed_at", completed_at_ms ? json::value(FormatUtcIso(*completed_at_ms))
+                                                       : json::value(nullptr)},
+                      {"error", error ? json::value(*error) : json::value(nullptr)},
+                      {"refs", std::move(r)}};
 }
 
 CentralAttachments::CentralAttachments(CentralStore* store, Clock* clock)
@@ -207,10 +206,10 @@ Outcome<json::object> CentralAttachments::Missing(std::string_view authorization
   auto list = GetArray(*parsed, "attachments");
   if (!list.ok()) return Refusal::FromStatus(list.status());
   if ((*list)->empty() || (*list)->size() > kMaxMissingQueryHashes) {
-    return Refusal{400, "bad_request",
-                   "'attachments' must list 1.." + std::to_string(kMaxMissingQueryHashes) +
-                       " hashes",
-                   "attachments", std::nullopt};
+    return Refusal{
+        400, "bad_request",
+        "'attachments' must list 1.." + std::to_string(kMaxMissingQueryHashes) + " hashes",
+        "attachments", std::nullopt};
   }
   HOSO_ASSIGN_OR_RETURN(Statement ref,
                         db->Prepare("SELECT a.completed_at_ms, a.error FROM attachment_refs r "
@@ -287,9 +286,9 @@ Outcome<ChunkReceipt> CentralAttachments::ImportChunkFile(std::string_view file)
                   header.status().message());
   }
   if (header->central_id != store_->central_id()) {
-    return Refuse(422, "wrong_central",
-                  "the chunk is for central " + header->central_id + ", this is " +
-                      store_->central_id());
+    return Refuse(
+        422, "wrong_central",
+        "the chunk is for central " + header->central_id + ", this is " + store_->central_id());
   }
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
   std::optional<Refusal> key_refusal;
@@ -319,11 +318,10 @@ Outcome<ChunkReceipt> CentralAttachments::ImportChunkFile(std::string_view file)
 Outcome<ChunkReceipt> CentralAttachments::StoreChunk(Database& db, const std::string& node_id,
                                                      const std::string& chunk_hash,
                                                      std::string_view bytes) {
-  HOSO_ASSIGN_OR_RETURN(
-      Statement referenced,
-      db.Prepare("SELECT 1 FROM attachment_chunks c JOIN attachment_refs r "
-                  "ON r.attachment_hash = c.attachment_hash "
-                  "WHERE c.chunk_hash = ?1 AND r.node_id = ?2 LIMIT 1"));
+  HOSO_ASSIGN_OR_RETURN(Statement referenced,
+                        db.Prepare("SELECT 1 FROM attachment_chunks c JOIN attachment_refs r "
+                                   "ON r.attachment_hash = c.attachment_hash "
+                                   "WHERE c.chunk_hash = ?1 AND r.node_id = ?2 LIMIT 1"));
   referenced.Bind(1, chunk_hash).Bind(2, node_id);
   HOSO_ASSIGN_OR_RETURN(bool is_referenced, referenced.Step());
   if (!is_referenced) {
@@ -336,20 +334,18 @@ Outcome<ChunkReceipt> CentralAttachments::StoreChunk(Database& db, const std::st
   ChunkReceipt receipt;
   receipt.node_id = node_id;
   receipt.chunk_hash = chunk_hash;
-  HOSO_ASSIGN_OR_RETURN(Statement have,
-                        db.Prepare("SELECT 1 FROM stored_chunks WHERE hash = ?1"));
+  HOSO_ASSIGN_OR_RETURN(Statement have, db.Prepare("SELECT 1 FROM stored_chunks WHERE hash = ?1"));
   have.Bind(1, chunk_hash);
   HOSO_ASSIGN_OR_RETURN(bool already, have.Step());
   if (!already) {
     // The file first, synced, then its row: a row always has its bytes.
     const std::string path = ChunkPath(*store_, chunk_hash);
     HOSO_RETURN_IF_ERROR(store_->fs()->CreateDirs(path.substr(0, path.rfind('/')), kDirMode));
-    HOSO_RETURN_IF_ERROR(
-        store_->fs()->WriteFileAtomic(path, std::string(bytes), kChunkFileMode));
+    HOSO_RETURN_IF_ERROR(store_->fs()->WriteFileAtomic(path, std::string(bytes), kChunkFileMode));
     HOSO_ASSIGN_OR_RETURN(Statement ins,
                           db.Prepare("INSERT INTO stored_chunks (hash, size_bytes, node_id, "
-                                      "stored_at_ms) VALUES (?1, ?2, ?3, ?4) "
-                                      "ON CONFLICT (hash) DO NOTHING"));
+                                     "stored_at_ms) VALUES (?1, ?2, ?3, ?4) "
+                                     "ON CONFLICT (hash) DO NOTHING"));
     ins.Bind(1, chunk_hash)
         .Bind(2, static_cast<int64_t>(bytes.size()))
         .Bind(3, node_id)
@@ -361,8 +357,8 @@ Outcome<ChunkReceipt> CentralAttachments::StoreChunk(Database& db, const std::st
   HOSO_ASSIGN_OR_RETURN(
       Statement owners,
       db.Prepare("SELECT DISTINCT c.attachment_hash FROM attachment_chunks c JOIN attachments a "
-                  "ON a.hash = c.attachment_hash WHERE c.chunk_hash = ?1 "
-                  "AND a.completed_at_ms IS NULL AND a.error IS NULL"));
+                 "ON a.hash = c.attachment_hash WHERE c.chunk_hash = ?1 "
+                 "AND a.completed_at_ms IS NULL AND a.error IS NULL"));
   owners.Bind(1, chunk_hash);
   std::vector<std::string> candidates;
   while (true) {
@@ -417,8 +413,8 @@ Result<bool> CentralAttachments::TryComplete(Database& db, const std::string& ha
 
 Result<std::vector<CentralAttachmentInfo>> CentralAttachments::List() {
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
-  HOSO_ASSIGN_OR_RETURN(
-      Statement st, db->Prepare(std::string(kInfoSelect) + "ORDER BY a.first_seen_ms DESC, a.hash"));
+  HOSO_ASSIGN_OR_RETURN(Statement st, db->Prepare(std::string(kInfoSelect) +
+                                                  "ORDER BY a.first_seen_ms DESC, a.hash"));
   return LoadInfos(*db, st);
 }
 
@@ -435,8 +431,8 @@ Result<std::string> CentralAttachments::Assemble(const std::string& hash) {
   HOSO_ASSIGN_OR_RETURN(CentralAttachmentInfo info, Get(hash));
   if (!info.completed_at_ms) {
     if (info.error) return Status::Corruption("attachment " + hash + " failed: " + *info.error);
-    return Status::Conflict("attachment " + hash + " is incomplete: " +
-                            std::to_string(info.chunks_stored) + " of " +
+    return Status::Conflict("attachment " + hash +
+                            " is incomplete: " + std::to_string(info.chunks_stored) + " of " +
                             std::to_string(info.chunk_count) + " chunks are stored");
   }
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());

@@ -51,8 +51,8 @@ void DeskApi::AddAttachmentRoutes() {
           if (!list.ok()) return DeskErrorResponse(list.status());
           json::array a;
           for (const AttachmentInfo& info : *list) a.push_back(NodeAttachments::ToJson(info));
-          return JsonResponse(200, json::object{{"dossier_code", p.at("code")},
-                                                {"attachments", std::move(a)}});
+          return JsonResponse(
+              200, json::object{{"dossier_code", p.at("code")}, {"attachments", std::move(a)}});
         });
 
   r.Add("GET", "/api/attachments/{hash}", [attachments](const HttpRequest&, const PathParams& p) {

@@ -155,10 +155,10 @@ Result<UploadReport> UploadAttachments(NodeStore& store, CentralTransport& trans
   report.attachments_asked = static_cast<int64_t>(hashes.size());
   HOSO_ASSIGN_OR_RETURN(
       HttpResponse resp,
-      transport.Send("POST", "/api/sync/attachments/missing", kJsonContentType, query,
-                     {{sync::kNodeAuthHeader,
-                       sync::SignNodeAuthorization(node_id, key,
-                                                   sync::ChunkQueryMessage(node_id, query))}}));
+      transport.Send(
+          "POST", "/api/sync/attachments/missing", kJsonContentType, query,
+          {{sync::kNodeAuthHeader,
+            sync::SignNodeAuthorization(node_id, key, sync::ChunkQueryMessage(node_id, query))}}));
   if (resp.status != 200) return Refused(store, resp);
   HOSO_ASSIGN_OR_RETURN(auto answers, ParseAnswer(resp.body));
 
@@ -199,7 +199,7 @@ Result<UploadReport> UploadAttachments(NodeStore& store, CentralTransport& trans
     if (!known) return Status::Internal("attachment " + hash + " has chunks but no row");
     const int64_t chunk_size = cs.ColumnInt(0);
     std::optional<std::string> file;  // read once, when the first chunk is due
-    std::set<std::string> sent;  // a file may repeat a chunk (blank pages)
+    std::set<std::string> sent;       // a file may repeat a chunk (blank pages)
     for (const Chunk* c : to_send) {
       if (sent.count(c->hash) > 0) {
         HOSO_RETURN_IF_ERROR(MarkUploaded(db, hash, c->idx, clock->NowMs()));
@@ -217,8 +217,8 @@ Result<UploadReport> UploadAttachments(NodeStore& store, CentralTransport& trans
                                     " no longer matches its hash; it cannot be uploaded");
         }
       }
-      const std::string bytes = file->substr(static_cast<size_t>(c->idx * chunk_size),
-                                             static_cast<size_t>(c->size));
+      const std::string bytes =
+          file->substr(static_cast<size_t>(c->idx * chunk_size), static_cast<size_t>(c->size));
       HOSO_ASSIGN_OR_RETURN(
           HttpResponse put,
           transport.Send("PUT", "/api/sync/chunks/" + c->hash, kChunkContentType, bytes,

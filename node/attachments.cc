@@ -100,10 +100,9 @@ NodeAttachments::NodeAttachments(NodeStore* store, Options options)
 Result<AttachmentInfo> NodeAttachments::Add(const std::string& code, std::string_view bytes,
                                             const AddAttachmentRequest& request) {
   if (static_cast<int64_t>(bytes.size()) > kMaxAttachmentBytes) {
-    return Status::ResourceExhausted("the file of " + std::to_string(bytes.size()) +
-                                     " bytes is over the limit of " +
-                                     std::to_string(kMaxAttachmentBytes) +
-                                     " bytes (25 MiB) for one attachment");
+    return Status::ResourceExhausted(
+        "the file of " + std::to_string(bytes.size()) + " bytes is over the limit of " +
+        std::to_string(kMaxAttachmentBytes) + " bytes (25 MiB) for one attachment");
   }
   HOSO_ASSIGN_OR_RETURN(std::string media_type, SniffMediaType(bytes));
   std::optional<std::string> clerk;
@@ -157,8 +156,8 @@ Result<AttachmentInfo> NodeAttachments::Add(const std::string& code, std::string
   json::object payload{{"file_name", file_name}};
   if (document_id) payload["document_id"] = *document_id;
   ManifestToPayload(m, payload);
-  Event ev = NewEvent(EventType::kAttachmentAdded, store_->identity().node_id, now,
-                      std::move(payload));
+  Event ev =
+      NewEvent(EventType::kAttachmentAdded, store_->identity().node_id, now, std::move(payload));
   ev.dossier_code = code;
   ev.actor = clerk;
   HOSO_ASSIGN_OR_RETURN(int64_t seq, AppendEvent(db, ev));
@@ -184,9 +183,8 @@ Result<AttachmentInfo> NodeAttachments::Add(const std::string& code, std::string
 Result<std::vector<AttachmentInfo>> NodeAttachments::OfDossier(const std::string& code) {
   Database& db = store_->db();
   HOSO_RETURN_IF_ERROR(CheckDossier(db, code, std::nullopt));
-  HOSO_ASSIGN_OR_RETURN(
-      Statement st, db.Prepare(std::string(kSelect) + "WHERE d.dossier_code = ?1 "
-                                                      "ORDER BY d.event_seq"));
+  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kSelect) + "WHERE d.dossier_code = ?1 "
+                                                                        "ORDER BY d.event_seq"));
   st.Bind(1, code);
   std::vector<AttachmentInfo> out;
   while (true) {

@@ -109,9 +109,9 @@ Status CheckManifest(const AttachmentManifest& m) {
         Payload("attachment_hash"));
   }
   if (m.size_bytes < 1 || m.size_bytes > kMaxAttachmentBytes) {
-    return Status::InvalidArgument("'payload.size_bytes' must be 1.." +
-                                       std::to_string(kMaxAttachmentBytes),
-                                   Payload("size_bytes"));
+    return Status::InvalidArgument(
+        "'payload.size_bytes' must be 1.." + std::to_string(kMaxAttachmentBytes),
+        Payload("size_bytes"));
   }
   if (m.media_type != "application/pdf" && m.media_type != "image/jpeg" &&
       m.media_type != "image/png") {
@@ -127,12 +127,11 @@ Status CheckManifest(const AttachmentManifest& m) {
   }
   const int64_t want = (m.size_bytes + m.chunk_size - 1) / m.chunk_size;
   if (m.chunk_count() != want) {
-    return Status::InvalidArgument("'payload.chunk_hashes' lists " +
-                                       std::to_string(m.chunk_count()) + " chunks; " +
-                                       std::to_string(m.size_bytes) + " bytes in chunks of " +
-                                       std::to_string(m.chunk_size) + " make " +
-                                       std::to_string(want),
-                                   Payload("chunk_hashes"));
+    return Status::InvalidArgument(
+        "'payload.chunk_hashes' lists " + std::to_string(m.chunk_count()) + " chunks; " +
+            std::to_string(m.size_bytes) + " bytes in chunks of " + std::to_string(m.chunk_size) +
+            " make " + std::to_string(want),
+        Payload("chunk_hashes"));
   }
   for (size_t i = 0; i < m.chunk_hashes.size(); ++i) {
     if (!IsHashHex(m.chunk_hashes[i])) {

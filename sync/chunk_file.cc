@@ -28,10 +28,14 @@ Result<std::string> NonEmpty(const json::object& o, const char* key) {
 }  // namespace
 
 json::object ChunkFileHeader::ToJson() const {
-  return json::object{{"format", kFormatVersion},  {"kind", KindName(FileKind::kChunk)},
-                      {"central_id", central_id},  {"node_id", node_id},
-                      {"key_id", key_id},          {"chunk_hash", chunk_hash},
-                      {"size_bytes", size_bytes},  {"sealed", sealed},
+  return json::object{{"format", kFormatVersion},
+                      {"kind", KindName(FileKind::kChunk)},
+                      {"central_id", central_id},
+                      {"node_id", node_id},
+                      {"key_id", key_id},
+                      {"chunk_hash", chunk_hash},
+                      {"size_bytes", size_bytes},
+                      {"sealed", sealed},
                       {"created_at_ms", created_at_ms}};
 }
 
@@ -42,8 +46,7 @@ Result<ChunkFileHeader> ChunkFileHeader::FromJson(const json::object& o) {
   HOSO_ASSIGN_OR_RETURN(h.key_id, NonEmpty(o, "key_id"));
   HOSO_ASSIGN_OR_RETURN(h.chunk_hash, GetString(o, "chunk_hash"));
   if (!IsLowerHex64(h.chunk_hash)) {
-    return Status::InvalidArgument("chunk_hash must be 64 lower-case hex characters",
-                                   "chunk_hash");
+    return Status::InvalidArgument("chunk_hash must be 64 lower-case hex characters", "chunk_hash");
   }
   HOSO_ASSIGN_OR_RETURN(h.size_bytes, GetInt(o, "size_bytes"));
   if (h.size_bytes < 1 || h.size_bytes > static_cast<int64_t>(kMaxChunkFileBodyBytes)) {
@@ -96,8 +99,7 @@ Result<OpenedChunk> DecodeChunkFile(std::string_view file, const KeyLookup& key_
   }
   OpenedChunk out;
   HOSO_ASSIGN_OR_RETURN(out.header, ChunkFileHeader::FromJson(f.header));
-  HOSO_ASSIGN_OR_RETURN(std::string public_key,
-                        key_lookup(out.header.node_id, out.header.key_id));
+  HOSO_ASSIGN_OR_RETURN(std::string public_key, key_lookup(out.header.node_id, out.header.key_id));
   HOSO_RETURN_IF_ERROR(VerifySignature(f, public_key));
   if (out.header.sealed) {
     if (unseal_key == nullptr) {

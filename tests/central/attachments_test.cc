@@ -56,8 +56,7 @@ class CentralAttachmentsTest : public testing::CentralFixture {
     ASSERT_FALSE(r.refusal) << r.refusal->ToString();
   }
 
-  Outcome<ChunkReceipt> Put(const TestNode& n, const std::string& bytes,
-                            std::string hash = "") {
+  Outcome<ChunkReceipt> Put(const TestNode& n, const std::string& bytes, std::string hash = "") {
     if (hash.empty()) hash = Blake2bHex(bytes);
     return attachments_->PutChunk(
         sync::SignNodeAuthorization(n.node_id, *n.key, sync::ChunkUploadMessage(n.node_id, hash)),
@@ -241,10 +240,9 @@ TEST_F(CentralAttachmentsTest, MalformedQueriesAndUploadsAreBadRequests) {
   auto unsigned_query = attachments_->Missing("", R"({"attachments":[]})");
   EXPECT_EQ(unsigned_query.refusal().http_status, 400);
   EXPECT_NE(unsigned_query.refusal().message.find("not signed"), std::string::npos);
-  EXPECT_EQ(attachments_->PutChunk("Hoso-Node desk-01 x y", std::string(64, 'a'), "b")
-                .refusal()
-                .code,
-            "bad_request");
+  EXPECT_EQ(
+      attachments_->PutChunk("Hoso-Node desk-01 x y", std::string(64, 'a'), "b").refusal().code,
+      "bad_request");
   EXPECT_EQ(Put(n, "x", "not-a-hash").refusal().field, "chunk_hash");
   // A query signed over another body.
   const std::string body = R"({"attachments":[")" + std::string(64, 'a') + "\"]}";
@@ -295,9 +293,9 @@ TEST_F(CentralAttachmentsTest, TheCommandLineListsAndWritesOutAVerifiedFile) {
             0)
       << out;
   EXPECT_TRUE(PosixFileSystem()->ReadFile(Path("out.pdf")).value() == file);
-  ASSERT_EQ(
-      hoso::testing::RunProgram({bin, "attachment", "list", "--data", CentralDir(), "--json"}, &out),
-      0)
+  ASSERT_EQ(hoso::testing::RunProgram({bin, "attachment", "list", "--data", CentralDir(), "--json"},
+                                      &out),
+            0)
       << out;
   auto list = ParseJsonObject(out);
   ASSERT_TRUE(list.ok()) << out;

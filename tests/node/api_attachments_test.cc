@@ -145,15 +145,15 @@ TEST_F(ApiAttachmentsTest, AFileOverTheCapIs413AndLargeJsonStaysRefused) {
                            big.substr(0, big.size() - 1), "application/pdf");
   EXPECT_EQ(fits.status, 201) << fits.body.substr(0, 200);
   // JSON routes keep their own 1 MiB cap.
-  HttpResponse json = Send("POST", "/api/tickets", "{\"counter_group\":\"" +
-                                                       std::string(2 << 20, 'A') + "\"}");
+  HttpResponse json =
+      Send("POST", "/api/tickets", "{\"counter_group\":\"" + std::string(2 << 20, 'A') + "\"}");
   EXPECT_EQ(json.status, 413);
   EXPECT_EQ(ErrorCode(json), "body_too_large");
 }
 
 TEST_F(ApiAttachmentsTest, AnUnknownDossierIs404) {
-  HttpResponse r = Send("POST", "/api/dossiers/000.00.17.H29-260312-0999/attachments",
-                        "%PDF-1.4 x", "application/pdf");
+  HttpResponse r = Send("POST", "/api/dossiers/000.00.17.H29-260312-0999/attachments", "%PDF-1.4 x",
+                        "application/pdf");
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(ErrorCode(r), "not_found");
 }

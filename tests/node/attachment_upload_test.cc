@@ -89,8 +89,8 @@ class AttachmentUploadTest : public testing::SyncEnv {
   void SetUp() override {
     SyncEnv::SetUp();
     link_ = std::make_unique<ChunkLink>(transport_.get());
-    attachments_ = std::make_unique<NodeAttachments>(store_.get(),
-                                                     NodeAttachments::Options{&clock_});
+    attachments_ =
+        std::make_unique<NodeAttachments>(store_.get(), NodeAttachments::Options{&clock_});
   }
   void TearDown() override {
     attachments_.reset();
@@ -100,8 +100,8 @@ class AttachmentUploadTest : public testing::SyncEnv {
   void Reopen() {
     attachments_.reset();
     OpenNode();
-    attachments_ = std::make_unique<NodeAttachments>(store_.get(),
-                                                     NodeAttachments::Options{&clock_});
+    attachments_ =
+        std::make_unique<NodeAttachments>(store_.get(), NodeAttachments::Options{&clock_});
   }
 
   std::string NewDossier() {
@@ -138,9 +138,10 @@ class AttachmentUploadTest : public testing::SyncEnv {
   HttpResponse PutChunk(const std::string& hash, const std::string& bytes,
                         const sync::SigningKey& key, const std::string& node_id = kNodeId) {
     HttpClient http("127.0.0.1", server_->port());
-    auto r = http.Send("PUT", "/api/sync/chunks/" + hash, bytes,
-                       {{"Authorization", sync::SignNodeAuthorization(
-                                              node_id, key, sync::ChunkUploadMessage(node_id, hash))}});
+    auto r = http.Send(
+        "PUT", "/api/sync/chunks/" + hash, bytes,
+        {{"Authorization",
+          sync::SignNodeAuthorization(node_id, key, sync::ChunkUploadMessage(node_id, hash))}});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : HttpResponse{};
   }
@@ -379,8 +380,8 @@ TEST_F(AttachmentUploadTest, UnknownKeysNodesAndForgedSignaturesAreRefused) {
   // The node's key id with another key's signature.
   auto key = LoadNodeKey(*store_);
   ASSERT_TRUE(key.ok());
-  std::string header = sync::SignNodeAuthorization(kNodeId, *key,
-                                                   sync::ChunkUploadMessage(kNodeId, hash));
+  std::string header =
+      sync::SignNodeAuthorization(kNodeId, *key, sync::ChunkUploadMessage(kNodeId, hash));
   const std::string forged_sig = HexEncode(stranger.Sign(sync::ChunkUploadMessage(kNodeId, hash)));
   header.replace(header.size() - forged_sig.size(), forged_sig.size(), forged_sig);
   HttpClient http("127.0.0.1", server_->port());
@@ -436,15 +437,15 @@ TEST_F(AttachmentUploadTest, TheCommandLineAttachesRefusesAnExecutableAndSyncsTh
                   .ok());
   std::string out;
   // Refused input exits 2, as every invalid argument does.
-  EXPECT_EQ(hoso::testing::RunProgram({HOSO_NODE_BIN, "attach", "--data", NodeDir(), code, exe},
-                                      &out),
-            2);
+  EXPECT_EQ(
+      hoso::testing::RunProgram({HOSO_NODE_BIN, "attach", "--data", NodeDir(), code, exe}, &out),
+      2);
   EXPECT_NE(out.find("unsupported content"), std::string::npos) << out;
   const std::string pdf_path = Path("giay-phep.pdf");
   const std::string pdf = Pdf(400'000);
   ASSERT_TRUE(PosixFileSystem()->WriteFileAtomic(pdf_path, pdf, 0644).ok());
-  ASSERT_EQ(hoso::testing::RunProgram({HOSO_NODE_BIN, "attach", "--data", NodeDir(), code,
-                                       pdf_path, "--doc", "don-de-nghi", "--json"},
+  ASSERT_EQ(hoso::testing::RunProgram({HOSO_NODE_BIN, "attach", "--data", NodeDir(), code, pdf_path,
+                                       "--doc", "don-de-nghi", "--json"},
                                       &out),
             0)
       << out;
@@ -453,15 +454,14 @@ TEST_F(AttachmentUploadTest, TheCommandLineAttachesRefusesAnExecutableAndSyncsTh
   EXPECT_EQ(std::string(added->at("hash").as_string()), Blake2bHex(pdf));
   EXPECT_EQ(std::string(added->at("file_name").as_string()), "giay-phep.pdf");
   for (int i = 0; i < 2; ++i) {
-    ASSERT_EQ(hoso::testing::RunProgram({HOSO_NODE_BIN, "sync", "--data", NodeDir(), "--once"},
-                                        &out),
-              0)
+    ASSERT_EQ(
+        hoso::testing::RunProgram({HOSO_NODE_BIN, "sync", "--data", NodeDir(), "--once"}, &out), 0)
         << out;
   }
   EXPECT_NE(out.find("uploaded 2 attachment chunk(s), 400000 bytes"), std::string::npos) << out;
-  ASSERT_EQ(hoso::testing::RunProgram({HOSO_NODE_BIN, "attachments", "--data", NodeDir(), code},
-                                      &out),
-            0);
+  ASSERT_EQ(
+      hoso::testing::RunProgram({HOSO_NODE_BIN, "attachments", "--data", NodeDir(), code}, &out),
+      0);
   EXPECT_NE(out.find("uploaded 2/2  giay-phep.pdf  [don-de-nghi]"), std::string::npos) << out;
   central::CentralAttachments central(central_.get());
   auto assembled = central.Assemble(Blake2bHex(pdf));
@@ -554,8 +554,8 @@ TEST_F(AttachmentUploadTest, ChunksTravelSealedOnAStickAfterTheirBatch) {
   // The answer acknowledges the events; the chunks are exported again until
   // an online exchange confirms them, then never.
   ASSERT_FALSE(results[0].answer_path.empty());
-  auto answer = ImportFile(*store_, PosixFileSystem()->ReadFile(results[0].answer_path).value(),
-                           &clock_);
+  auto answer =
+      ImportFile(*store_, PosixFileSystem()->ReadFile(results[0].answer_path).value(), &clock_);
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   EXPECT_EQ(PendingCount(), 0);
   EXPECT_EQ(ExportChunks(*store_, stick)->size(), 3u);

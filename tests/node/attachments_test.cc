@@ -33,15 +33,15 @@ class AttachmentsTest : public testing::DeskTestBase {
  protected:
   AttachmentsTest() : DeskTestBase("2026-03-12T08:00:00+07:00") {}
   static void SetUpTestSuite() {
-    MakeTemplate({"desk-h29-01", "Bộ phận một cửa", "000.00.17.H29", "desk",
-                  "Thành phố Hồ Chí Minh", 0});
+    MakeTemplate(
+        {"desk-h29-01", "Bộ phận một cửa", "000.00.17.H29", "desk", "Thành phố Hồ Chí Minh", 0});
   }
   static void TearDownTestSuite() { RemoveTemplate(); }
 
   void SetUp() override {
     DeskTestBase::SetUp();
-    attachments_ = std::make_unique<NodeAttachments>(store_.get(),
-                                                     NodeAttachments::Options{&clock_});
+    attachments_ =
+        std::make_unique<NodeAttachments>(store_.get(), NodeAttachments::Options{&clock_});
   }
   void TearDown() override {
     attachments_.reset();

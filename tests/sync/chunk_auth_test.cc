@@ -33,11 +33,11 @@ TEST(ChunkAuthTest, ASignedHeaderParsesBackAndVerifies) {
 TEST(ChunkAuthTest, MalformedHeadersAreRefusedNamingTheHeader) {
   SigningKey key = SigningKey::Generate();
   const std::string sig = HexEncode(key.Sign("x"));
-  for (const std::string& bad :
-       std::vector<std::string>{"", "Bearer abc", "Hoso-Node desk-01 " + key.key_id(),
-        "Hoso-Node desk-01 short " + sig, "Hoso-Node desk-01 " + key.key_id() + " zz",
-        "Hoso-Node  desk-01 " + key.key_id() + " " + sig,
-        "Hoso-Node desk-01 " + key.key_id() + " " + sig + " extra"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "Bearer abc", "Hoso-Node desk-01 " + key.key_id(), "Hoso-Node desk-01 short " + sig,
+           "Hoso-Node desk-01 " + key.key_id() + " zz",
+           "Hoso-Node  desk-01 " + key.key_id() + " " + sig,
+           "Hoso-Node desk-01 " + key.key_id() + " " + sig + " extra"}) {
     auto a = ParseNodeAuthorization(bad);
     ASSERT_FALSE(a.ok()) << bad;
     EXPECT_TRUE(a.status().IsInvalidArgument());
