@@ -5,7 +5,9 @@
 
 #include "central/officer_api.h"
 #include "central/waybills.h"
+#include "schema/attachment.h"
 #include "schema/json_util.h"
+#include "sync/chunk_auth.h"
 
 namespace hoso::central {
 namespace {
@@ -28,8 +30,12 @@ HttpResponse FileResponse(const char* content_type, std::string body) {
 }  // namespace
 
 CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
-                       const OfficerApi* officer)
-    : store_(store), admin_(admin), ingestor_(ingestor) {
+                       const OfficerApi* officer, CentralAttachments* attachments)
+    : store_(store), admin_(admin), ingestor_(ingestor), attachments_(attachments) {
+  if (attachments_ == nullptr) {
+    owned_attachments_ = std::make_unique<CentralAttachments>(store_);
+    attachments_ = owned_attachments_.get();
+  }
   router_.Add("GET", "/healthz", [this](const HttpRequest&, const PathParams&) {
     // Warnings need a person (an empty waybill pool) but are no outage.
     json::array warnings;
@@ -49,6 +55,11 @@ CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor
   router_.Add("POST", "/api/sync/rotate-key",
               [this](const HttpRequest& r, const PathParams&) { return RotateKey(r); });
   if (officer != nullptr) officer->AddRoutes(&router_);
+  router_.Add("POST", "/api/sync/attachments/missing",
+              [this](const HttpRequest& r, const PathParams&) { return MissingChunks(r); });
+  router_.Add("PUT", "/api/sync/chunks/{hash}", [this](const HttpRequest& r, const PathParams& p) {
+    return PutChunk(r, p.at("hash"));
+  });
 }
 
 HttpResponse CentralApi::Handle(const HttpRequest& request) const {
@@ -89,6 +100,33 @@ HttpResponse CentralApi::RotateKey(const HttpRequest& request) const {
   Outcome<std::string> key_id = admin_->RotateKey(*rotation);
   if (!key_id.ok()) return key_id.refusal().ToHttp();
   return JsonResponse(200, json::object{{"key_id", *key_id}});
+}
+
+HttpResponse CentralApi::MissingChunks(const HttpRequest& request) const {
+  if (request.body.size() > kMaxJsonBytes) return TooLarge(request.body.size(), kMaxJsonBytes);
+  Outcome<json::object> answer =
+      attachments_->Missing(request.Header(sync::kNodeAuthHeader), request.body);
+  if (!answer.ok()) return answer.refusal().ToHttp();
+  return JsonResponse(200, *answer);
+}
+
+HttpResponse CentralApi::PutChunk(const HttpRequest& request, const std::string& chunk_hash) const {
+  static_assert(kMaxChunkRequestBytes == static_cast<size_t>(kMaxChunkBytes));
+  if (request.body.size() > kMaxChunkRequestBytes) {
+    return TooLarge(request.body.size(), kMaxChunkRequestBytes);
+  }
+  Outcome<ChunkReceipt> receipt =
+      attachments_->PutChunk(request.Header(sync::kNodeAuthHeader), chunk_hash, request.body);
+  if (!receipt.ok()) {
+    HttpResponse r = receipt.refusal().ToHttp();
+    if (receipt.refusal().code == "unavailable") r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  json::array completed;
+  for (const std::string& h : receipt->completed) completed.push_back(json::value(h));
+  return JsonResponse(200, json::object{{"chunk_hash", receipt->chunk_hash},
+                                        {"stored", receipt->stored},
+                                        {"completed", std::move(completed)}});
 }
 
 }  // namespace hoso::central

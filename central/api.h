@@ -7,6 +7,8 @@
 //   POST /api/sync/batches     batch file -> down-sync file (or a JSON refusal)
 //   POST /api/sync/rotate-key  JSON -> {"key_id": new}
 //   the officers' routes, when an OfficerApi is given (central/officer_api.h)
+//   POST /api/sync/attachments/missing  JSON -> which chunks the central lacks
+//   PUT  /api/sync/chunks/{hash}        chunk bytes -> {"chunk_hash","stored",...}
 //
 // The server runs with one body limit (kMaxRequestBytes, the largest batch);
 // smaller limits of the other routes are checked here.
@@ -17,7 +19,9 @@
 #define HOSO_CENTRAL_API_H_
 
 #include <cstddef>
+#include <memory>
 
+#include "central/attachments.h"
 #include "central/central_store.h"
 #include "central/ingest.h"
 #include "central/nodes.h"
@@ -40,10 +44,14 @@ class CentralApi {
   static constexpr size_t kMaxEnrolBytes = sync::kMaxHeaderBytes + 1024;
   static constexpr size_t kMaxJsonBytes = 16 * 1024;
 
+  // The largest chunk upload (kMaxChunkBytes of schema/attachment.h).
+  static constexpr size_t kMaxChunkRequestBytes = size_t{4} << 20;
+
   // REQUIRES: every pointer outlives the CentralApi. `officer` may be null
-  // (sync routes only).
+  // (sync routes only). Without `attachments` the API makes its own on
+  // `store` with the system clock.
   CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
-             const OfficerApi* officer = nullptr);
+             const OfficerApi* officer = nullptr, CentralAttachments* attachments = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -51,10 +59,14 @@ class CentralApi {
   HttpResponse Enrol(const HttpRequest& request) const;
   HttpResponse Batch(const HttpRequest& request) const;
   HttpResponse RotateKey(const HttpRequest& request) const;
+  HttpResponse MissingChunks(const HttpRequest& request) const;
+  HttpResponse PutChunk(const HttpRequest& request, const std::string& chunk_hash) const;
 
   CentralStore* store_;
   NodeAdmin* admin_;
   Ingestor* ingestor_;
+  std::unique_ptr<CentralAttachments> owned_attachments_;
+  CentralAttachments* attachments_;
   Router router_;
 };
 

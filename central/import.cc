@@ -8,6 +8,7 @@
 
 #include "schema/json_util.h"
 #include "sync/batch.h"
+#include "sync/chunk_file.h"
 #include "sync/signed_file.h"
 
 namespace hoso::central {
@@ -51,8 +52,9 @@ std::string ImportResult::ToString() const {
   return s;
 }
 
-Importer::Importer(NodeAdmin* admin, Ingestor* ingestor, FileSystem* fs)
-    : admin_(admin), ingestor_(ingestor), fs_(fs) {}
+Importer::Importer(NodeAdmin* admin, Ingestor* ingestor, FileSystem* fs,
+                   CentralAttachments* attachments)
+    : admin_(admin), ingestor_(ingestor), fs_(fs), attachments_(attachments) {}
 
 ImportResult Importer::ImportFile(const std::string& path, const std::string& out_dir_in) {
   ImportResult r;
@@ -120,6 +122,24 @@ ImportResult Importer::ImportFile(const std::string& path, const std::string& ou
     write_answer(SafeFileNamePart(r.node_id) + "-enrol_answer-" +
                      std::to_string(enrolled_at.ok() ? *enrolled_at : 0) + ".hoso",
                  *answer);
+    return r;
+  }
+
+  if (HasMagic(*bytes, sync::FileKind::kChunk)) {
+    if (attachments_ == nullptr) {
+      r.detail = "bad_request: attachment chunk files are not imported here";
+      return r;
+    }
+    Outcome<ChunkReceipt> receipt = attachments_->ImportChunkFile(*bytes);
+    if (!receipt.ok()) {
+      if (auto h = sync::PeekChunkHeader(*bytes); h.ok()) r.node_id = h->node_id;
+      r.detail = receipt.refusal().ToString();
+      return r;
+    }
+    r.node_id = receipt->node_id;
+    r.outcome = receipt->stored ? "stored" : "duplicate";
+    r.detail = "chunk " + receipt->chunk_hash.substr(0, 16);
+    for (const std::string& done : receipt->completed) r.detail += ", completed attachment " + done;
     return r;
   }
 

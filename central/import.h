@@ -6,6 +6,11 @@
 //   <node_id>-downsync-<acked_seq>-<first 8 hex of the batch's file hash>.hoso
 //   <node_id>-enrol_answer-<enrolled_at_ms>.hoso
 //
+// Attachment chunk files (sync/chunk_file.h) are stored through
+// CentralAttachments after every batch, so the events that announce them
+// are applied first; they get no answer file (the node learns that the
+// central holds them at its next online exchange).
+//
 // Importing the same file again is harmless: the batch is a duplicate, the
 // enrolment is answered again, and the answer file is rewritten under the
 // same name. Answer files (down-syncs, enrolment answers) found among the
@@ -19,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "central/attachments.h"
 #include "central/ingest.h"
 #include "central/nodes.h"
 #include "schema/env.h"
@@ -27,7 +33,9 @@ namespace hoso::central {
 
 struct ImportResult {
   std::string path;         // the input file
-  std::string outcome;      // applied | duplicate | poll | enrolled | refused | skipped
+  // applied | duplicate | poll | enrolled | stored | refused | skipped;
+  // a chunk file the central already held is a duplicate.
+  std::string outcome;
   std::string node_id;      // "" when unknown
   std::string detail;       // one line for the operator: what happened or why not
   std::string answer_path;  // the answer written; "" when none
@@ -39,8 +47,10 @@ struct ImportResult {
 
 class Importer {
  public:
-  // REQUIRES: every pointer outlives the Importer.
-  Importer(NodeAdmin* admin, Ingestor* ingestor, FileSystem* fs = PosixFileSystem());
+  // REQUIRES: every pointer outlives the Importer. Without `attachments`,
+  // chunk files are refused.
+  Importer(NodeAdmin* admin, Ingestor* ingestor, FileSystem* fs = PosixFileSystem(),
+           CentralAttachments* attachments = nullptr);
 
   // Imports one file; answers go to `out_dir`, or to the file's own
   // directory when out_dir is empty. Failures are reported in the result
@@ -49,7 +59,7 @@ class Importer {
 
   // Imports several files in the order that lets every batch apply: enrolment
   // requests first, then each node's batches by first seq, then anything
-  // else in the order given (answer files, unreadable files). A stick's file
+  // else in the order given (chunk files, answer files, unreadable files). A stick's file
   // names sort "-1001-" before "-501-"; the operator need not care.
   // Results come in the order the files were imported.
   std::vector<ImportResult> ImportFiles(const std::vector<std::string>& paths,
@@ -59,6 +69,7 @@ class Importer {
   NodeAdmin* admin_;
   Ingestor* ingestor_;
   FileSystem* fs_;
+  CentralAttachments* attachments_;
 };
 
 }  // namespace hoso::central

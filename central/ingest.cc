@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "central/attachments.h"
 #include "central/dictionaries.h"
 #include "central/nodes.h"
 #include "central/waybills.h"
@@ -208,6 +209,7 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
                              std::to_string(p.high_water));
     }
     HOSO_RETURN_IF_ERROR(InsertEvents(db, batch.events, p.high_water, now));
+    HOSO_RETURN_IF_ERROR(RecordAttachmentEvents(db, batch.events, p.high_water, now));
     HOSO_ASSIGN_OR_RETURN(Statement progress,
                           db.Prepare("INSERT INTO node_progress (node_id, high_water_seq, "
                                      "last_hash) VALUES (?1, ?2, ?3) ON CONFLICT (node_id) DO "
@@ -229,9 +231,9 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
   // Over HTTP the node compresses each batch with the newest dictionary it
   // holds, so a batch without the one it was sent means that answer was lost;
   // files are written ahead, several at a time, and prove nothing.
-  HOSO_ASSIGN_OR_RETURN(std::optional<json::object> dict,
-                        TakeDictionaryItem(db, h.node_id, h.dict_id,
-                                           channel == Channel::kHttp || answer_lost, now));
+  HOSO_ASSIGN_OR_RETURN(
+      std::optional<json::object> dict,
+      TakeDictionaryItem(db, h.node_id, h.dict_id, channel == Channel::kHttp || answer_lost, now));
   if (dict) d.items.push_back(std::move(*dict));
   HOSO_ASSIGN_OR_RETURN(std::vector<json::object> blocks,
                         TakeWaybillBlockItems(db, h.node_id, now));
@@ -254,6 +256,11 @@ Outcome<Decision> ApplyInTransaction(Database& db, const sync::OpenedBatch& batc
 }
 
 }  // namespace
+
+Outcome<std::string> LookupNodeKey(Database& db, const std::string& node_id,
+                                   const std::string& key_id) {
+  return LookupKey(db, node_id, key_id);
+}
 
 class Ingestor::NodeGuard {
  public:
@@ -358,8 +365,8 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
     node_public_key = *key;
     return std::move(key).value();
   };
-  auto opened = sync::DecodeBatch(file, lookup, &store_->key(), StoredDictionaries(conn),
-                                  options_.limits);
+  auto opened =
+      sync::DecodeBatch(file, lookup, &store_->key(), StoredDictionaries(conn), options_.limits);
   if (!opened.ok()) {
     return refuse(key_refusal ? *key_refusal : BatchDecodeRefusal(opened.status()), &conn);
   }

@@ -51,6 +51,7 @@
 #include "central/central_store.h"
 #include "central/refusal.h"
 #include "schema/env.h"
+#include "schema/sqlite.h"
 #include "sync/batch.h"
 
 namespace hoso::central {
@@ -79,6 +80,13 @@ struct IngestReport {
   // whose node is unknown or unreadable.
   std::string downsync;
 };
+
+// The public key that may sign for (node_id, key_id) now, or the refusal a
+// batch of that signer gets: 401 unknown_node / unknown_key, 403 key_revoked
+// (with the revocation reason) / key_retired. Attachment chunk uploads
+// (central/attachments.h) are authorised the same way.
+Outcome<std::string> LookupNodeKey(Database& db, const std::string& node_id,
+                                   const std::string& key_id);
 
 class Ingestor {
  public:

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "central/api.h"
+#include "central/attachments.h"
 #include "central/auth.h"
 #include "central/central_store.h"
 #include "central/dictionaries.h"
@@ -61,6 +62,10 @@ constexpr char kUsage[] =
     "  user add USERNAME --data DIR --role ROLE [--unit CODE] [--name NAME]\n"
     "                                   add a user; the password is read from stdin\n"
     "  user list|disable|enable|passwd  see hoso-central user --help\n"
+    "  attachment list --data DIR [--json]\n"
+    "                                   scanned documents announced by nodes, upload state\n"
+    "  attachment get --data DIR HASH --out FILE\n"
+    "                                   assemble one, verified against its hash\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -82,9 +87,10 @@ const std::map<std::string, std::string> kCommandUsage = {
      "`add` prints the one-time enrolment token (valid 7 days) as its only stdout line.\n"},
     {"import",
      "usage: hoso-central import --data DIR FILE... [--out DIR]\n"
-     "Applies batch files exactly once and answers enrolment requests; writes down-sync and\n"
-     "enrolment answer files to --out (default: each file's directory). Prints one line per\n"
-     "file; exits 1 if any file was refused.\n"},
+     "Applies batch files exactly once, answers enrolment requests and stores attachment\n"
+     "chunk files (after the batches that announce them); writes down-sync and enrolment\n"
+     "answer files to --out (default: each file's directory). Prints one line per file;\n"
+     "exits 1 if any file was refused.\n"},
     {"key",
      "usage: hoso-central key show --data DIR [--json]\n"
      "Prints the central id, key id and public key (hex) that nodes pin.\n"},
@@ -107,6 +113,12 @@ const std::map<std::string, std::string> kCommandUsage = {
      "pool. Nodes of the configured roles get blocks of --block-size serials (default 1000)\n"
      "in their down-sync whenever they hold fewer than --low-water unused ones (default 200).\n"},
     {"user", kUserUsage},
+    {"attachment",
+     "usage: hoso-central attachment list --data DIR [--json]\n"
+     "       hoso-central attachment get --data DIR HASH --out FILE\n"
+     "`list` shows every attachment nodes announced, its state (complete, incomplete,\n"
+     "failed) and the dossiers it belongs to. `get` assembles a complete one from its\n"
+     "chunks, checks it against its hash and writes it to FILE.\n"},
 };
 
 const std::set<std::string> kValueFlags = {
@@ -271,7 +283,8 @@ int CmdImport(const cli::Args& a) {
   if (!store.ok()) return cli::Fail(kProgram, store.status());
   NodeAdmin admin(store->get());
   Ingestor ingestor(store->get());
-  Importer importer(&admin, &ingestor);
+  CentralAttachments attachments(store->get());
+  Importer importer(&admin, &ingestor, PosixFileSystem(), &attachments);
   const std::string out_dir = a.Get("out").value_or("");
   bool any_refused = false;
   for (const ImportResult& r : importer.ImportFiles(a.positional(), out_dir)) {
@@ -456,6 +469,48 @@ int CmdWaybill(const cli::Args& a) {
   return 0;
 }
 
+int CmdAttachment(const cli::Args& a) {
+  const std::string sub = a.positional().empty() ? "" : a.positional()[0];
+  if (!((sub == "list" && a.positional().size() == 1) ||
+        (sub == "get" && a.positional().size() == 2))) {
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "usage: hoso-central attachment list|get --data DIR ..."));
+  }
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  CentralAttachments attachments(store->get());
+  if (sub == "get") {
+    auto out = a.Require("out");
+    if (!out.ok()) return cli::Fail(kProgram, out.status());
+    auto bytes = attachments.Assemble(a.positional()[1]);
+    if (!bytes.ok()) return cli::Fail(kProgram, bytes.status());
+    Status s = PosixFileSystem()->WriteFileAtomic(*out, *bytes, 0600);
+    if (!s.ok()) return cli::Fail(kProgram, s);
+    std::cout << "wrote " << bytes->size() << " bytes to " << *out << " (BLAKE2b-256 "
+              << a.positional()[1] << " verified)\n";
+    return 0;
+  }
+  auto list = attachments.List();
+  if (!list.ok()) return cli::Fail(kProgram, list.status());
+  if (a.Has("json")) {
+    json::array arr;
+    for (const CentralAttachmentInfo& f : *list) arr.push_back(f.ToJson());
+    std::cout << ToPrettyJson(json::object{{"attachments", std::move(arr)}});
+    return 0;
+  }
+  for (const CentralAttachmentInfo& f : *list) {
+    std::cout << f.hash << "  " << f.State() << "  " << f.media_type << "  " << f.size_bytes
+              << " bytes  chunks " << f.chunks_stored << "/" << f.chunk_count;
+    for (const AttachmentRef& r : f.refs) {
+      std::cout << "  " << r.dossier_code << " (" << r.node_id << " #" << r.seq << ")";
+    }
+    if (f.error) std::cout << "  error: " << *f.error;
+    std::cout << "\n";
+  }
+  std::cout << list->size() << " attachment(s)\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace hoso::central
 
@@ -483,6 +538,7 @@ int main(int argc, char** argv) {
   if (cmd == "dict") return CmdDict(*parsed);
   if (cmd == "waybill") return CmdWaybill(*parsed);
   if (cmd == "user") return CmdUser(*parsed);
+  if (cmd == "attachment") return CmdAttachment(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-central --help)\n";
   return 2;
 }

@@ -1,6 +1,7 @@
 #include "node/api.h"
 
 #include <string>
+#include <string_view>
 
 #include "node/receipt.h"
 #include "node/sync_client.h"
@@ -12,6 +13,15 @@
 namespace hoso::node {
 
 namespace {
+
+// POST /api/dossiers/{code}/attachments: the one route whose body is a file.
+bool IsAttachmentUpload(const HttpRequest& r) {
+  constexpr std::string_view kPrefix = "/api/dossiers/";
+  constexpr std::string_view kSuffix = "/attachments";
+  const std::string_view p = r.path;
+  return r.method == "POST" && p.size() > kPrefix.size() + kSuffix.size() &&
+         p.starts_with(kPrefix) && p.ends_with(kSuffix);
+}
 
 HttpResponse Html(std::string body) {
   HttpResponse r;
@@ -87,9 +97,26 @@ HttpResponse DeskErrorResponse(const Status& s) {
   return ErrorResponse(s);
 }
 
-DeskApi::DeskApi(NodeStore* store, Desk* desk) : store_(store), desk_(desk) { AddRoutes(); }
+DeskApi::DeskApi(NodeStore* store, Desk* desk, NodeAttachments* attachments)
+    : store_(store), desk_(desk), attachments_(attachments) {
+  if (attachments_ == nullptr) {
+    owned_attachments_ = std::make_unique<NodeAttachments>(store_, NodeAttachments::Options{});
+    attachments_ = owned_attachments_.get();
+  }
+  AddRoutes();
+  AddAttachmentRoutes();
+}
 
-HttpResponse DeskApi::Handle(const HttpRequest& request) const { return router_.Handle(request); }
+HttpResponse DeskApi::Handle(const HttpRequest& request) const {
+  // The server admits files; everything but the upload route is JSON.
+  if (request.body.size() > kMaxJsonBodyBytes && !IsAttachmentUpload(request)) {
+    return ErrorResponse(413, "body_too_large",
+                         "the body of " + std::to_string(request.body.size()) +
+                             " bytes is over the limit of " + std::to_string(kMaxJsonBodyBytes) +
+                             " bytes for this route");
+  }
+  return router_.Handle(request);
+}
 
 void DeskApi::AddRoutes() {
   Router& r = router_;
@@ -305,7 +332,9 @@ void DeskApi::AddRoutes() {
     for (const Dossier& d : *found) a.push_back(Desk::DossierToJson(d));
     return JsonResponse(200, json::object{{"count", a.size()}, {"dossiers", std::move(a)}});
   });
-  r.Add("GET", "/api/dossiers/{code}", [desk](const HttpRequest&, const PathParams& p) {
+  NodeAttachments* attachments = attachments_;
+  r.Add("GET", "/api/dossiers/{code}", [desk, attachments](const HttpRequest&,
+                                                           const PathParams& p) {
     auto d = desk->Get(p.at("code"));
     if (!d.ok()) return DeskErrorResponse(d.status());
     json::object o = Desk::DossierToJson(*d);
@@ -320,6 +349,11 @@ void DeskApi::AddRoutes() {
                                {"summary_en", e.summary_en}});
     }
     o["timeline"] = std::move(a);
+    auto files = attachments->OfDossier(d->code);
+    if (!files.ok()) return DeskErrorResponse(files.status());
+    json::array f;
+    for (const AttachmentInfo& info : *files) f.push_back(NodeAttachments::ToJson(info));
+    o["attachments"] = std::move(f);
     o["receipt_url"] = "/dossiers/" + d->code + "/receipt";
     return JsonResponse(200, o);
   });

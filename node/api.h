@@ -7,6 +7,10 @@
 #ifndef HOSO_NODE_API_H_
 #define HOSO_NODE_API_H_
 
+#include <cstddef>
+#include <memory>
+
+#include "node/attachments.h"
 #include "node/desk.h"
 #include "node/node_store.h"
 #include "sync/http.h"
@@ -15,22 +19,36 @@ namespace hoso::node {
 
 class DeskApi {
  public:
-  // REQUIRES: store and desk outlive the DeskApi.
-  DeskApi(NodeStore* store, Desk* desk);
+  // Request bodies: JSON routes take at most kMaxJsonBodyBytes; the
+  // attachment upload (a raw file) up to kMaxAttachmentBytes. The server in
+  // front must accept kMaxRequestBodyBytes.
+  static constexpr size_t kMaxJsonBodyBytes = size_t{1} << 20;
+  static constexpr size_t kMaxRequestBodyBytes =
+      static_cast<size_t>(kMaxAttachmentBytes) + (size_t{64} << 10);
+
+  // REQUIRES: store, desk (and attachments when given) outlive the DeskApi.
+  // Without `attachments` the API makes its own on `store`.
+  DeskApi(NodeStore* store, Desk* desk, NodeAttachments* attachments = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 
  private:
   void AddRoutes();
+  void AddAttachmentRoutes();
 
   NodeStore* store_;
   Desk* desk_;
+  std::unique_ptr<NodeAttachments> owned_attachments_;
+  NodeAttachments* attachments_;
   Router router_;
 };
 
 // Maps a Desk error to the API's error response, with the precise codes of
 // docs/API.md (unknown_procedure, procedure_not_in_force, ...).
 HttpResponse DeskErrorResponse(const Status& status);
+// The same for attachment uploads: content that is not PDF, JPEG or PNG is
+// 415 unsupported_media_type, a file over the cap 413 body_too_large.
+HttpResponse AttachmentErrorResponse(const Status& status);
 
 }  // namespace hoso::node
 

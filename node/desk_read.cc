@@ -219,6 +219,8 @@ std::string Summary(const OutboxRecord& r, bool vi) {
       return (vi ? "Đã trả kết quả tại bộ phận một cửa cho "
                  : "Result handed back at the desk to ") +
              str("recipient_name") + by;
+    case EventType::kAttachmentAdded:
+      return (vi ? "Đính kèm bản quét: " : "Scan attached: ") + str("file_name") + by;
     default:
       return EventTypeName(r.event.type) + by;
   }

@@ -66,6 +66,22 @@ Result<HttpResponse> HttpCentralTransport::Post(const std::string& path,
   return client_->Send("POST", prefix_ + path, body, {{"Content-Type", content_type}});
 }
 
+Result<HttpResponse> HttpCentralTransport::Send(const std::string& method, const std::string& path,
+                                                const std::string& content_type,
+                                                const std::string& body, const Headers& headers) {
+  Headers all = headers;
+  all.emplace_back("Content-Type", content_type);
+  return client_->Send(method, prefix_ + path, body, all);
+}
+
+Result<HttpResponse> CentralTransport::Send(const std::string& method, const std::string& path,
+                                            const std::string& content_type,
+                                            const std::string& body, const Headers& headers) {
+  if (method == "POST" && headers.empty()) return Post(path, content_type, body);
+  return Status::InvalidArgument("this transport only POSTs sync files; it cannot send " + method +
+                                 " " + path + " with headers");
+}
+
 // ---- node_settings -------------------------------------------------------------
 
 Result<std::optional<std::string>> GetNodeSetting(Database& db, const std::string& key) {

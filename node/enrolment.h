@@ -26,6 +26,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "node/node_store.h"
 #include "schema/env.h"
@@ -46,9 +48,17 @@ inline constexpr char kDownSyncContentType[] = "application/vnd.hoso.downsync";
 // transport failures are Statuses (kUnavailable: retry later).
 class CentralTransport {
  public:
+  using Headers = std::vector<std::pair<std::string, std::string>>;
   virtual ~CentralTransport() = default;
   virtual Result<HttpResponse> Post(const std::string& path, const std::string& content_type,
                                     const std::string& body) = 0;
+  // Any method, with extra headers: the attachment chunk protocol signs in a
+  // header and uploads with PUT (sync/FORMAT.md). The default sends a POST
+  // without headers through Post() and refuses anything else
+  // (kInvalidArgument), for transports that only carry sync files.
+  virtual Result<HttpResponse> Send(const std::string& method, const std::string& path,
+                                    const std::string& content_type, const std::string& body,
+                                    const Headers& headers);
 };
 
 // CentralTransport over HttpClient to a base URL ("http://hoso-central.sct.local:8090"; a
@@ -66,6 +76,9 @@ class HttpCentralTransport : public CentralTransport {
                                                                HttpClientOptions options = {});
   Result<HttpResponse> Post(const std::string& path, const std::string& content_type,
                             const std::string& body) override;
+  Result<HttpResponse> Send(const std::string& method, const std::string& path,
+                            const std::string& content_type, const std::string& body,
+                            const Headers& headers) override;
 
  private:
   HttpCentralTransport(std::string prefix, std::unique_ptr<HttpClient> client)

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "node/api.h"
+#include "node/attachments.h"
 #include "node/desk.h"
 #include "node/enrolment.h"
 #include "node/node_store.h"
@@ -54,6 +56,10 @@ constexpr char kUsage[] =
     "  reveal-id --data DIR CODE --viewer NAME --reason TEXT\n"
     "                                   the full ID number (the view is logged)\n"
     "  id-views --data DIR [--json]     who viewed full ID numbers, when and why\n"
+    "  attach --data DIR CODE FILE [--doc ID] [--name NAME] [--clerk NAME] [--json]\n"
+    "                                   add a scanned document (PDF, JPEG, PNG) to a dossier\n"
+    "  attachments --data DIR CODE [--json]\n"
+    "                                   a dossier's scanned documents and their upload state\n"
     "  result-arrived --data DIR CODE --clerk NAME [--outcome approved|refused]\n"
     "  hand-back --data DIR CODE --recipient-kind owner|authorised --recipient-name NAME\n"
     "            --recipient-id ID --clerk NAME [--authorisation TEXT]\n"
@@ -70,7 +76,8 @@ constexpr char kUsage[] =
     "  sync --data DIR --once [--central URL] [--ca FILE] [--json]\n"
     "                                   one sync exchange (serve syncs in the background)\n"
     "  sync-status --data DIR [--json]  enrolment, pending events, last sync, last error\n"
-    "  export --data DIR --to DIR       pending batches as sealed files (USB sync)\n"
+    "  export --data DIR --to DIR       pending batches and attachment chunks as sealed\n"
+    "                                   files (USB sync)\n"
     "  import --data DIR FILE...        down-sync or enrolment answer files\n"
     "  rotate-key --data DIR [--central URL] [--ca FILE]\n"
     "                                   new node key, confirmed by the central\n"
@@ -107,7 +114,8 @@ const std::set<std::string> kValueFlags = {"data",
                                            "request-file",
                                            "viewer",
                                            "sync-poll-ms",
-                                           "ca"};
+                                           "ca",
+                                           "doc"};
 const std::set<std::string> kSwitches = {"json", "once"};
 
 Result<std::string> ReadInput(const std::string& path) {
@@ -255,7 +263,7 @@ int CmdServe(const cli::Args& a) {
   so.host = hp->first;
   so.port = hp->second;
   so.threads = 1;  // Desk is single-threaded; SQLite commits serialise anyway.
-  so.max_body_bytes = 1 << 20;
+  so.max_body_bytes = DeskApi::kMaxRequestBodyBytes;  // JSON routes check their own 1 MiB
   // Block the stop signals before threads start so only sigwait sees them.
   sigset_t set;
   sigemptyset(&set);
@@ -331,6 +339,12 @@ int CmdShow(const cli::Args& a) {
                                {"summary_en", e.summary_en}});
     }
     o["timeline"] = std::move(t);
+    NodeAttachments files(opened->store.get(), NodeAttachments::Options{});
+    auto list = files.OfDossier(d->code);
+    if (!list.ok()) return cli::Fail(kProgram, list.status());
+    json::array at;
+    for (const AttachmentInfo& info : *list) at.push_back(NodeAttachments::ToJson(info));
+    o["attachments"] = std::move(at);
     std::cout << ToPrettyJson(o);
     return 0;
   }
@@ -339,6 +353,84 @@ int CmdShow(const cli::Args& a) {
   for (const auto& e : *tl) {
     std::cout << "  #" << e.seq << "  " << FormatLocalIso(e.at) << "  " << e.summary_vi << "\n";
   }
+  NodeAttachments files(opened->store.get(), NodeAttachments::Options{});
+  auto list = files.OfDossier(d->code);
+  if (!list.ok()) return cli::Fail(kProgram, list.status());
+  if (!list->empty()) std::cout << "attachments:\n";
+  for (const AttachmentInfo& f : *list) {
+    std::cout << "  " << f.file_name << "  " << f.media_type << "  " << f.size_bytes
+              << " bytes  uploaded " << f.chunks_uploaded << "/" << f.chunk_count << "\n";
+  }
+  return 0;
+}
+
+void PrintAttachment(const AttachmentInfo& f, std::ostream& out) {
+  out << f.hash.substr(0, 16) << "  " << f.media_type << "  " << f.size_bytes << " bytes  "
+      << "uploaded " << f.chunks_uploaded << "/" << f.chunk_count << "  " << f.file_name;
+  if (f.document_id) out << "  [" << *f.document_id << "]";
+  out << "\n";
+}
+
+int CmdAttach(const cli::Args& a) {
+  if (a.positional().size() != 2) {
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "usage: hoso-node attach --data DIR CODE FILE [--doc ID]"));
+  }
+  auto opened = OpenDesk(a);
+  if (!opened.ok()) return cli::Fail(kProgram, opened.status());
+  const std::string& path = a.positional()[1];
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > static_cast<uintmax_t>(kMaxAttachmentBytes)) {
+    return cli::Fail(kProgram, Status::ResourceExhausted(path + " has " + std::to_string(size) +
+                                                         " bytes, over the limit of " +
+                                                         std::to_string(kMaxAttachmentBytes) +
+                                                         " bytes (25 MiB)"));
+  }
+  auto bytes = PosixFileSystem()->ReadFile(path);
+  if (!bytes.ok()) return cli::Fail(kProgram, bytes.status());
+  AddAttachmentRequest req;
+  req.file_name = a.Get("name").value_or(path);
+  req.document_id = a.Get("doc");
+  req.clerk = a.Get("clerk");
+  NodeAttachments files(opened->store.get(), NodeAttachments::Options{});
+  auto f = files.Add(a.positional()[0], *bytes, req);
+  if (!f.ok()) return cli::Fail(kProgram, f.status().WithContext(path));
+  if (a.Has("json")) {
+    json::object o = NodeAttachments::ToJson(*f);
+    o["already_attached"] = f->already_attached;
+    std::cout << ToPrettyJson(o);
+    return 0;
+  }
+  std::cout << (f->already_attached ? "already attached to " : "attached to ") << f->dossier_code
+            << (f->already_attached ? " (nothing recorded)" : "") << "\n"
+            << "file:  " << f->file_name << "\n"
+            << "hash:  " << f->hash << "\n"
+            << "type:  " << f->media_type << ", " << f->size_bytes << " bytes in " << f->chunk_count
+            << " chunk(s)\n"
+            << "event: seq " << f->event_seq << "\n";
+  return 0;
+}
+
+int CmdAttachments(const cli::Args& a) {
+  if (a.positional().size() != 1) {
+    return cli::Fail(kProgram,
+                     Status::InvalidArgument("usage: hoso-node attachments --data DIR CODE"));
+  }
+  auto opened = OpenDesk(a);
+  if (!opened.ok()) return cli::Fail(kProgram, opened.status());
+  NodeAttachments files(opened->store.get(), NodeAttachments::Options{});
+  auto list = files.OfDossier(a.positional()[0]);
+  if (!list.ok()) return cli::Fail(kProgram, list.status());
+  if (a.Has("json")) {
+    json::array arr;
+    for (const AttachmentInfo& f : *list) arr.push_back(NodeAttachments::ToJson(f));
+    std::cout << ToPrettyJson(
+        json::object{{"dossier_code", a.positional()[0]}, {"attachments", std::move(arr)}});
+    return 0;
+  }
+  for (const AttachmentInfo& f : *list) PrintAttachment(f, std::cout);
+  std::cout << list->size() << " attachment(s)\n";
   return 0;
 }
 
@@ -649,6 +741,8 @@ int CmdSync(const cli::Args& a) {
                      {"acked_seq", r->acked_seq},
                      {"more", r->more},
                      {"data_versions_installed", r->effects.data_versions_installed},
+                     {"uploaded_chunks", r->uploads.chunks_sent},
+                     {"uploaded_bytes", r->uploads.bytes_sent},
                      {"revoked", r->effects.revoked}});
   } else {
     if (r->sent_events > 0) {
@@ -662,7 +756,11 @@ int CmdSync(const cli::Args& a) {
       std::cout << "installed " << r->effects.data_versions_installed
                 << " data version(s); restart the node to use them\n";
     }
-    if (r->more) std::cout << "more events are waiting: run sync again\n";
+    if (r->uploads.chunks_sent > 0) {
+      std::cout << "uploaded " << r->uploads.chunks_sent << " attachment chunk(s), "
+                << r->uploads.bytes_sent << " bytes\n";
+    }
+    if (r->more) std::cout << "more events or attachment chunks are waiting: run sync again\n";
   }
   if (r->effects.revoked) {
     return cli::Fail(kProgram, Status::PermissionDenied("the central revoked this node's key: " +
@@ -690,6 +788,9 @@ int CmdSyncStatus(const cli::Args& a) {
             << "central:        " << text("central_id") << " " << text("central_url") << "\n"
             << "pending events: " << text("pending_events") << " (acked up to seq "
             << text("acked_seq") << " of " << text("last_seq") << ")\n"
+            << "attachments:    " << text("pending_attachment_bytes") << " bytes in "
+            << text("pending_attachment_chunks") << " chunk(s) of " << text("pending_attachments")
+            << " file(s) to upload\n"
             << "last sync:      " << text("last_sync_at") << "\n"
             << "last error:     " << text("last_error") << "\n"
             << "batch size:     " << text("batch_events") << " events\n"
@@ -723,6 +824,14 @@ int CmdExport(const cli::Args& a) {
   }
   std::cout << files->size() << " sealed batch file(s) written"
             << (files->empty() ? ": nothing is pending" : "") << "\n";
+  auto chunks = ExportChunks(**store, *to);
+  if (!chunks.ok()) return cli::Fail(kProgram, chunks.status());
+  if (!chunks->empty()) {
+    int64_t bytes = 0;
+    for (const auto& c : *chunks) bytes += c.size_bytes;
+    std::cout << chunks->size() << " sealed attachment chunk file(s) written (" << bytes
+              << " bytes of scans)\n";
+  }
   return 0;
 }
 
@@ -811,6 +920,8 @@ int main(int argc, char** argv) {
   if (cmd == "guidance-slip") return CmdGuidanceSlip(*parsed);
   if (cmd == "reveal-id") return CmdRevealId(*parsed);
   if (cmd == "id-views") return CmdIdViews(*parsed);
+  if (cmd == "attach") return CmdAttach(*parsed);
+  if (cmd == "attachments") return CmdAttachments(*parsed);
   if (cmd == "result-arrived") return CmdResultArrived(*parsed);
   if (cmd == "hand-back") return CmdHandBack(*parsed);
   if (cmd == "ticket") return CmdTicket(*parsed);

@@ -1,6 +1,7 @@
 // Store-and-forward: sync over files when there is no link at all
-// (docs/DESIGN.md flow 8). The node writes its pending batches to a folder
-// (a USB stick); the central imports them and writes back down-sync files,
+// (docs/DESIGN.md flow 8). The node writes its pending batches, and the
+// chunks of its attachments, to a folder (a USB stick); the central imports
+// them and writes back down-sync files,
 // which the node imports here with exactly the processing an HTTP answer
 // gets (SyncClient: ApplyDownSync).
 //
@@ -49,6 +50,24 @@ struct ExportedFile {
 // in seq order; none when nothing is pending. kConflict when the node is not
 // enrolled, kPermissionDenied when its key was revoked.
 Result<std::vector<ExportedFile>> ExportBatches(NodeStore& store, const std::string& to_dir,
+                                                const ExportOptions& options = {});
+
+inline constexpr char kChunkFileSuffix[] = ".hosochunk";
+
+struct ExportedChunk {
+  std::string path;  // TO_DIR/<node_id>-chunk-<chunk hash>.hosochunk
+  std::string chunk_hash;
+  int64_t size_bytes = 0;
+};
+
+// Writes every attachment chunk the central has not confirmed as a sealed
+// chunk file (sync/chunk_file.h) in `to_dir`, each atomically; a chunk
+// shared by several files is written once. Like batches, nothing is marked:
+// the same chunks are exported again until an online exchange learns that
+// the central holds them (the file names are the chunk hashes, so a stick
+// never holds one twice). Files are read once each and checked against
+// their hash (kCorruption otherwise). Errors as ExportBatches.
+Result<std::vector<ExportedChunk>> ExportChunks(NodeStore& store, const std::string& to_dir,
                                                 const ExportOptions& options = {});
 
 struct ImportReport {

@@ -6,10 +6,10 @@
 #include <random>
 #include <utility>
 
+#include "node/waybills.h"
 #include "schema/calendar.h"
 #include "schema/catalog.h"
 #include "schema/holidays.h"
-#include "node/waybills.h"
 #include "schema/ids.h"
 #include "schema/tariff.h"
 #include "sync/signed_file.h"
@@ -318,8 +318,27 @@ Result<SyncReport> SyncClient::RunOnce() {
   bool sent = false;
   Result<SyncReport> outcome = Exchange(&sent);
   if (sent) Adapt(outcome.ok());
+  if (outcome.ok()) {
+    if (Status s = Upload(*outcome); !s.ok()) outcome = s;
+  }
   Record(outcome);
   return outcome;
+}
+
+Status SyncClient::Upload(SyncReport& report) {
+  // Small records go first: events still waiting, or sent in this very
+  // exchange, keep the chunks for the next one.
+  if (report.more) return Status::OK();
+  Database& db = store_->db();
+  if (report.sent_events > 0) {
+    HOSO_ASSIGN_OR_RETURN(report.more, UploadsWaiting(db));
+    return Status::OK();
+  }
+  HOSO_ASSIGN_OR_RETURN(
+      report.uploads,
+      UploadAttachments(*store_, *transport_, options_.max_upload_bytes, options_.clock));
+  report.more = report.uploads.more;
+  return Status::OK();
 }
 
 void SyncClient::Adapt(bool success) {
@@ -523,6 +542,10 @@ Result<json::object> SyncStatusJson(NodeStore& store) {
   o["waybills"] = waybills.ToJson();
   HOSO_ASSIGN_OR_RETURN(int64_t dict_in_use, SettingInt(db, kSettingDictId, 0));
   o["dict_id"] = dict_in_use;
+  HOSO_ASSIGN_OR_RETURN(PendingUploads uploads, PendingUploadTotals(db));
+  o["pending_attachments"] = uploads.attachments;
+  o["pending_attachment_chunks"] = uploads.chunks;
+  o["pending_attachment_bytes"] = uploads.bytes;
   return o;
 }
 

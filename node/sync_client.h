@@ -7,7 +7,9 @@
 // acknowledged (the only change the outbox allows; nothing is marked before
 // a verified down-sync says so), published data versions are installed,
 // waybill blocks and dictionaries stored, revocations obeyed. With nothing
-// pending the batch is an empty poll, so down-sync still flows.
+// pending the batch is an empty poll, so down-sync still flows, and then
+// attachment chunks are uploaded (node/attachment_upload.h): never in an
+// exchange that carried events, so small records always go first.
 //
 // The next batch starts at the central's expected_seq: normally the first
 // unacknowledged event, earlier when the central says it lacks events the
@@ -35,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "node/attachment_upload.h"
 #include "node/enrolment.h"
 #include "node/node_store.h"
 #include "node/outbox.h"
@@ -144,12 +147,17 @@ struct SyncReport {
   int64_t sent_events = 0;
   int64_t acked_seq = 0;
   DownSyncEffects effects;
-  bool more = false;  // further events are waiting for the next exchange
+  // Attachment chunks uploaded after a poll (node/attachment_upload.h).
+  UploadReport uploads;
+  // Further events, or attachment chunks, are waiting for the next exchange.
+  bool more = false;
 };
 
 struct SyncClientOptions {
   Clock* clock = SystemClock();
   sync::DecodeLimits limits;
+  // Chunk bytes one exchange may upload before it yields to new events.
+  int64_t max_upload_bytes = kUploadBytesPerExchange;
 };
 
 class SyncClient {
@@ -157,7 +165,11 @@ class SyncClient {
   // REQUIRES: store and transport outlive the client.
   SyncClient(NodeStore* store, CentralTransport* transport, SyncClientOptions options = {});
 
-  // One exchange. Errors: kConflict "node is not enrolled"; kPermissionDenied
+  // One exchange: a batch (a poll when nothing is pending) and its
+  // down-sync, then, ONLY when the batch carried no events, one round of
+  // attachment uploads. An exchange that carried events never uploads
+  // chunks; it reports `more` when chunks are waiting, so the loop comes
+  // back at once. Errors: kConflict "node is not enrolled"; kPermissionDenied
   // when this node's key is revoked (now or before: sync stays stopped);
   // kUnavailable / kResourceExhausted to retry; others per
   // CentralErrorStatus or the down-sync checks. Records the outcome in
@@ -169,6 +181,7 @@ class SyncClient {
 
  private:
   Result<SyncReport> Exchange(bool* sent);
+  Status Upload(SyncReport& report);
   void Adapt(bool success);
   void Record(const Result<SyncReport>& outcome);
 
@@ -238,7 +251,9 @@ class SyncLoop {
 // {"enrolled","central_url","central_id","pending_events","acked_seq",
 //  "last_seq","last_sync_at","last_error","revoked_reason","batch_events",
 //  "central_key_id","node_key_id","key_rotation_pending",
-//  "waybills":{"blocks","remaining","next"},"dict_id"}:
+//  "waybills":{"blocks","remaining","next"},"dict_id",
+//  "pending_attachments","pending_attachment_chunks",
+//  "pending_attachment_bytes"}:
 // GET /api/sync/status and hoso-node sync-status. Absent texts are null;
 // last_sync_at is ISO 8601 UTC.
 Result<json::object> SyncStatusJson(NodeStore& store);

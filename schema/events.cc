@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "schema/attachment.h"
 #include "schema/ids.h"
 
 namespace hoso {
@@ -194,6 +195,17 @@ constexpr PayloadField kReconciliationResolvedV1[] = {
     {"resolution", K::kString, kReq, "", "", "what was decided"},
     {"note", K::kString, kOpt, "", "", "free text"},
 };
+constexpr PayloadField kAttachmentAddedV1[] = {
+    {"attachment_hash", K::kString, kReq, "", "", "hex BLAKE2b-256 of the whole file"},
+    {"size_bytes", K::kInt, kReq, "", "", "file size in bytes, 1..26214400 (25 MiB)"},
+    {"media_type", K::kEnum, kReq, kMediaTypes, "", "recognised from the file's first bytes"},
+    {"file_name", K::kString, kReq, "", "", "the file's name as given at the desk"},
+    {"document_id", K::kString, kOpt, "", "", "checklist document the scan is of"},
+    {"chunk_size", K::kInt, kReq, "", "",
+     "bytes per chunk, a power of two from 65536 to 4194304 (nodes cut 262144)"},
+    {"chunk_hashes", K::kStringArray, kReq, "", "",
+     "hex BLAKE2b-256 of each chunk in file order; ceil(size_bytes / chunk_size) of them"},
+};
 
 struct TypeInfo {
   EventType type;
@@ -233,6 +245,7 @@ constexpr TypeInfo kTypes[] = {
     {T::kNodeEnrolled, "node_enrolled", kNodeEnrolledV1},
     {T::kNodeRevoked, "node_revoked", kNodeRevokedV1},
     {T::kReconciliationResolved, "reconciliation_resolved", kReconciliationResolvedV1},
+    {T::kAttachmentAdded, "attachment_added", kAttachmentAddedV1},
 };
 
 constexpr std::array<EventType, std::size(kTypes)> MakeAllTypes() {
@@ -514,7 +527,8 @@ Result<EventType> EventTypeFromName(std::string_view name) {
 int CurrentSchemaVersion(EventType) { return 1; }
 
 bool NeedsDossierCode(EventType t) {
-  return (t >= T::kDossierSubmittedOnline && t <= T::kResultReturned) || t == T::kShipmentCreated;
+  return (t >= T::kDossierSubmittedOnline && t <= T::kResultReturned) ||
+         t == T::kShipmentCreated || t == T::kAttachmentAdded;
 }
 
 bool NeedsWaybill(EventType t) { return t >= T::kShipmentCreated && t <= T::kShipmentReturned; }
@@ -618,6 +632,9 @@ Status ValidatePayload(EventType type, int schema_version, const json::object& p
     }
     HOSO_RETURN_IF_ERROR(CheckCanonicalisable(kv.value(), PayloadPath(kv.key())));
   }
+  // The manifest's members must also agree with each other: the chunk
+  // hashes are what the central accepts uploads against.
+  if (type == T::kAttachmentAdded) HOSO_RETURN_IF_ERROR(ManifestFromPayload(payload).status());
   return Status::OK();
 }
 

@@ -63,6 +63,8 @@ enum class EventType {
   kNodeEnrolled,
   kNodeRevoked,
   kReconciliationResolved,
+  // Attachments (scanned documents) of a dossier.
+  kAttachmentAdded,
 };
 
 std::span<const EventType> AllEventTypes();

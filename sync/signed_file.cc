@@ -8,8 +8,9 @@
 namespace hoso::sync {
 namespace {
 
-constexpr std::array<FileKind, 4> kAllKinds = {FileKind::kBatch, FileKind::kDownSync,
-                                               FileKind::kEnrolRequest, FileKind::kEnrolAnswer};
+constexpr std::array<FileKind, 5> kAllKinds = {FileKind::kBatch, FileKind::kDownSync,
+                                               FileKind::kEnrolRequest, FileKind::kEnrolAnswer,
+                                               FileKind::kChunk};
 constexpr size_t kHeaderLenBytes = 4;
 constexpr size_t kBodyLenBytes = 8;
 
@@ -53,6 +54,8 @@ const char* MagicOf(FileKind kind) {
       return "HOSOENQ1";
     case FileKind::kEnrolAnswer:
       return "HOSOENA1";
+    case FileKind::kChunk:
+      return "HOSOCHK1";
   }
   return "HOSO????";
 }
@@ -67,6 +70,8 @@ const char* KindName(FileKind kind) {
       return "enrol_request";
     case FileKind::kEnrolAnswer:
       return "enrol_answer";
+    case FileKind::kChunk:
+      return "chunk";
   }
   return "unknown";
 }

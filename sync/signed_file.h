@@ -34,11 +34,12 @@ enum class FileKind {
   kDownSync,      // "HOSODWN1", central -> node (acknowledgement + what flows back)
   kEnrolRequest,  // "HOSOENQ1", node -> central
   kEnrolAnswer,   // "HOSOENA1", central -> node
+  kChunk,         // "HOSOCHK1", node -> central: one attachment chunk (sync/chunk_file.h)
 };
 
 // The 8 ASCII magic bytes of `kind` (no terminator needed; the literal has one).
 const char* MagicOf(FileKind kind);
-// "batch", "downsync", "enrol_request", "enrol_answer": the header "kind".
+// "batch", "downsync", "enrol_request", "enrol_answer", "chunk": the header "kind".
 const char* KindName(FileKind kind);
 
 struct SignedFile {

@@ -26,11 +26,12 @@ constexpr const char* kInspectUsage =
     "                         [--dictionary FILE]\n"
     "\n"
     "Decodes a sync file (HOSOBAT1 batch, HOSODWN1 down-sync, HOSOENQ1 enrolment\n"
-    "request, HOSOENA1 enrolment answer), prints its header, checks its signature\n"
-    "and prints the events or items of its body. Exits 1 with one line on any\n"
+    "request, HOSOENA1 enrolment answer, HOSOCHK1 attachment chunk), prints its\n"
+    "header, checks its signature and prints the events or items of its body (for a\n"
+    "chunk: its size and whether it hashes to its name). Exits 1 with one line on any\n"
     "damage: bad framing, bad signature, broken chain, decompression over the cap.\n"
     "  --public-key HEX    the signer's Ed25519 public key (64 hex characters): the\n"
-    "                      node's for a batch, the central's for a down-sync.\n"
+    "                      node's for a batch or chunk, the central's for a down-sync.\n"
     "                      Enrolment files carry their key and are always checked.\n"
     "  --central-key FILE  secret key file that opens sealed bodies (the central's\n"
     "                      key for batches, the node's for down-syncs)\n"
@@ -139,7 +140,23 @@ int RunInspectCommand(const std::vector<std::string>& argv, std::ostream& out, s
   const bool locked = sealed != nullptr && sealed->is_bool() && sealed->get_bool() && !unseal_key;
   std::vector<sync::BatchEvent> events;
   std::vector<json::object> items;
-  if (!locked) {
+  std::string chunk_note;
+  if (!locked && file->kind == sync::FileKind::kChunk) {
+    // Raw chunk bytes: no compression, no lines; check them against the name.
+    std::string chunk = file->body;
+    if (sealed != nullptr && sealed->is_bool() && sealed->get_bool()) {
+      auto opened = unseal_key->OpenSealed(file->body);
+      if (!opened.ok()) return Failure(err, opened.status().WithContext(path));
+      chunk = std::move(opened).value();
+    }
+    auto name = GetString(file->header, "chunk_hash");
+    const std::string actual = HexEncode(sync::Blake2b256(chunk));
+    if (!name.ok() || *name != actual) {
+      return Failure(err, Status::Corruption(path + ": chunk hash mismatch: the body hashes to " +
+                                             actual));
+    }
+    chunk_note = std::to_string(chunk.size()) + " bytes, BLAKE2b-256 matches chunk_hash";
+  } else if (!locked) {
     auto body =
         sync::OpenBodyUnverified(*file, unseal_key ? &*unseal_key : nullptr, dictionaries, limits);
     if (!body.ok()) return Failure(err, body.status().WithContext(path));
@@ -168,6 +185,7 @@ int RunInspectCommand(const std::vector<std::string>& argv, std::ostream& out, s
     summary["signature"] = sig->state;
     if (!sig->key_id.empty()) summary["signature_key_id"] = sig->key_id;
     summary["body"] = body_state;
+    if (!chunk_note.empty()) summary["chunk"] = chunk_note;
     out << ToJson(summary) << "\n";
     for (const sync::BatchEvent& be : events) {
       json::object line;
@@ -188,6 +206,8 @@ int RunInspectCommand(const std::vector<std::string>& argv, std::ostream& out, s
   out << "header: " << ToPrettyJson(file->header);
   if (locked) {
     out << "body: sealed (give --central-key FILE to open it)\n";
+  } else if (file->kind == sync::FileKind::kChunk) {
+    out << "chunk: " << chunk_note << "\n";
   } else if (file->kind == sync::FileKind::kBatch) {
     out << "events: " << events.size() << " (chain verified)\n";
     for (const sync::BatchEvent& be : events) PrintEventText(out, be);

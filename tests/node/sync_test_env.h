@@ -64,6 +64,22 @@ class FlakyTransport : public CentralTransport {
     }
     return r;
   }
+  // Chunk uploads and queries suffer the same faults.
+  Result<HttpResponse> Send(const std::string& method, const std::string& path,
+                            const std::string& content_type, const std::string& body,
+                            const Headers& headers) override {
+    ++calls;
+    if (refuse_next > 0) {
+      --refuse_next;
+      return Status::Unavailable("connection refused");
+    }
+    Result<HttpResponse> r = base_->Send(method, path, content_type, body, headers);
+    if (lose_next_answers > 0) {
+      --lose_next_answers;
+      return Status::Unavailable("connection reset after the request was sent");
+    }
+    return r;
+  }
   int refuse_next = 0;
   int lose_next_answers = 0;
   int calls = 0;

@@ -94,6 +94,12 @@ json::object SamplePayload(EventType t) {
       return Obj(R"({"revoked_node_id":"desk-02","reason":"máy bị mất"})");
     case T::kReconciliationResolved:
       return Obj(R"({"mismatch_id":"m-17","resolution":"kept the courier's record"})");
+    case T::kAttachmentAdded:
+      return Obj(R"({"attachment_hash":"0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+          "size_bytes":300000,"media_type":"application/pdf","file_name":"đơn đề nghị.pdf",
+          "document_id":"don-de-nghi","chunk_size":262144,
+          "chunk_hashes":["1111111111111111111111111111111111111111111111111111111111111111",
+                          "2222222222222222222222222222222222222222222222222222222222222222"]})");
   }
   return {};
 }
@@ -119,7 +125,7 @@ void Erase(json::object& o, std::string_view path) {
 
 // ---- Types -------------------------------------------------------------------
 
-TEST(EventTypesTest, ThereAreThirtyTypesWithUniqueWireNames) {
+TEST(EventTypesTest, ThereAreThirtyTwoTypesWithUniqueWireNames) {
   std::set<std::string> names;
   for (T t : AllEventTypes()) {
     names.insert(EventTypeName(t));
@@ -128,9 +134,10 @@ TEST(EventTypesTest, ThereAreThirtyTypesWithUniqueWireNames) {
     EXPECT_EQ(*back, t);
     EXPECT_EQ(CurrentSchemaVersion(t), 1);
   }
-  EXPECT_EQ(names.size(), 31u);
+  EXPECT_EQ(names.size(), 32u);
   EXPECT_EQ(names.count("shipment_failed_attempt"), 1u);
   EXPECT_EQ(names.count("reconciliation_resolved"), 1u);
+  EXPECT_EQ(names.count("attachment_added"), 1u);
 }
 
 TEST(EventTypesTest, UnknownTypeNameIsRefused) {
@@ -310,6 +317,39 @@ TEST(EventCodecTest, ShipmentCreatedNeedsBothDossierCodeAndWaybill) {
   EXPECT_FALSE(NeedsDossierCode(T::kShipmentDelivered));
   EXPECT_FALSE(NeedsDossierCode(T::kTicketIssued));
   EXPECT_FALSE(NeedsWaybill(T::kNodeEnrolled));
+}
+
+TEST(EventCodecTest, AttachmentAddedNeedsADossierCodeAndFoldsAsNothing) {
+  EXPECT_TRUE(NeedsDossierCode(T::kAttachmentAdded));
+  EXPECT_FALSE(NeedsWaybill(T::kAttachmentAdded));
+  EXPECT_FALSE(DossierActionFor(T::kAttachmentAdded).has_value());
+  Event e = SampleEvent(T::kAttachmentAdded);
+  e.dossier_code.reset();
+  EXPECT_EQ(ValidateEvent(e).field(), "dossier_code");
+}
+
+TEST(PayloadTest, AttachmentChunkListThatDisagreesWithTheSizeIsRefused) {
+  json::object p = SamplePayload(T::kAttachmentAdded);
+  p["size_bytes"] = 600000;  // three chunks of 262144, two listed
+  Status s = ValidatePayload(T::kAttachmentAdded, 1, p);
+  ASSERT_TRUE(s.IsInvalidArgument());
+  EXPECT_EQ(s.field(), "payload.chunk_hashes");
+  EXPECT_NE(s.message().find("lists 2 chunks"), std::string::npos) << s.message();
+}
+
+TEST(PayloadTest, AttachmentHashesMustBeLowerCaseHex) {
+  json::object p = SamplePayload(T::kAttachmentAdded);
+  p["attachment_hash"] = "0A1B";
+  EXPECT_EQ(ValidatePayload(T::kAttachmentAdded, 1, p).field(), "payload.attachment_hash");
+  p = SamplePayload(T::kAttachmentAdded);
+  p["chunk_hashes"].as_array()[1] = std::string(64, 'g');
+  EXPECT_EQ(ValidatePayload(T::kAttachmentAdded, 1, p).field(), "payload.chunk_hashes[1]");
+  p = SamplePayload(T::kAttachmentAdded);
+  p["chunk_size"] = 300000;  // not a power of two
+  EXPECT_EQ(ValidatePayload(T::kAttachmentAdded, 1, p).field(), "payload.chunk_size");
+  p = SamplePayload(T::kAttachmentAdded);
+  p["media_type"] = "application/x-msdownload";
+  EXPECT_EQ(ValidatePayload(T::kAttachmentAdded, 1, p).field(), "payload.media_type");
 }
 
 // ---- Payload validation ---------------------------------------------------------

@@ -10,7 +10,7 @@ namespace hoso::sync {
 namespace {
 
 constexpr FileKind kKinds[] = {FileKind::kBatch, FileKind::kDownSync, FileKind::kEnrolRequest,
-                               FileKind::kEnrolAnswer};
+                               FileKind::kEnrolAnswer, FileKind::kChunk};
 
 json::object HeaderOf(FileKind kind) {
   json::object h;
@@ -63,6 +63,7 @@ TEST_F(SignedFileTest, MagicsAreTheDocumentedEightAsciiBytes) {
   EXPECT_EQ(std::string(MagicOf(FileKind::kDownSync)), "HOSODWN1");
   EXPECT_EQ(std::string(MagicOf(FileKind::kEnrolRequest)), "HOSOENQ1");
   EXPECT_EQ(std::string(MagicOf(FileKind::kEnrolAnswer)), "HOSOENA1");
+  EXPECT_EQ(std::string(MagicOf(FileKind::kChunk)), "HOSOCHK1");
 }
 
 TEST_F(SignedFileTest, FramingIsMagicLengthsAndCanonicalHeaderInBigEndian) {
