@@ -80,6 +80,7 @@ Result<std::string> ZstdCompressor::Compress(std::string_view input, const ZstdP
   rc = ZSTD_compress2(ctx_.get(), out.data(), out.size(), input.data(), input.size());
   if (ZSTD_isError(rc)) return ZstdError(rc, "zstd compression");
   out.resize(rc);
+  out.shrink_to_fit();  // the bound is the input's size; the result is a fraction
   return out;
 }
 

@@ -669,6 +669,7 @@ int main(int argc, char** argv) {
   auto args = hoso::cli::Args::Parse(std::vector<std::string>(argv + 1, argv + argc), values,
                                      {"keep", "check", "verbose"});
   if (!args.ok()) return hoso::cli::Fail(hoso::bench::kProgram, args.status());
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show up as they happen
   if (args->Has("help")) {
     std::cout << hoso::bench::kUsage;
     return 0;
