@@ -21,6 +21,40 @@ namespace {
 // Hex hashes, member names and separators of one batch line beyond the
 // canonical event: an estimate is enough for the byte cap.
 constexpr int64_t kLineOverheadBytes = 170;
+// The envelope's member names, numbers, type and separators.
+constexpr int64_t kEnvelopeBytes = 150;
+
+// About the length of `v` as JSON (escapes not counted), without writing it:
+// writing every event's canonical form once more just to size a batch cost
+// as much as the encoding itself.
+int64_t ApproxJsonBytes(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return static_cast<int64_t>(v.get_string().size()) + 2;
+    case json::kind::array: {
+      int64_t n = 2;
+      for (const json::value& e : v.get_array()) n += ApproxJsonBytes(e) + 1;
+      return n;
+    }
+    case json::kind::object: {
+      int64_t n = 2;
+      for (const auto& kv : v.get_object()) {
+        n += static_cast<int64_t>(kv.key().size()) + 4 + ApproxJsonBytes(kv.value());
+      }
+      return n;
+    }
+    default:
+      return 20;
+  }
+}
+
+int64_t ApproxLineBytes(const Event& e) {
+  int64_t n = kLineOverheadBytes + kEnvelopeBytes + ApproxJsonBytes(e.payload);
+  for (const std::optional<std::string>* s : {&e.dossier_code, &e.waybill, &e.actor}) {
+    if (*s) n += static_cast<int64_t>((*s)->size());
+  }
+  return n + static_cast<int64_t>(e.event_id.size() + e.node_id.size());
+}
 
 Result<std::string> HashOfSeq(Database& db, int64_t seq) {
   if (seq == 0) return GenesisHash();
@@ -97,7 +131,7 @@ Result<OutgoingBatch> ReadOutgoingBatch(Database& db, int64_t from_seq, int max_
   HOSO_ASSIGN_OR_RETURN(std::vector<OutboxRecord> records, EventsFrom(db, from_seq, max_events));
   int64_t bytes = 0;
   for (OutboxRecord& r : records) {
-    const int64_t line = static_cast<int64_t>(CanonicalJson(r.event).size()) + kLineOverheadBytes;
+    const int64_t line = ApproxLineBytes(r.event);
     if (!out.events.empty() && bytes + line > max_bytes) break;
     bytes += line;
     out.events.push_back(
@@ -316,8 +350,12 @@ SyncClient::SyncClient(NodeStore* store, CentralTransport* transport, SyncClient
 
 Result<SyncReport> SyncClient::RunOnce() {
   bool sent = false;
+  const int64_t start_ms = options_.clock->MonotonicMs();
   Result<SyncReport> outcome = Exchange(&sent);
-  if (sent) Adapt(outcome.ok());
+  if (sent) {
+    Adapt(outcome.ok(), outcome.ok() ? outcome->sent_events : 0,
+          options_.clock->MonotonicMs() - start_ms);
+  }
   if (outcome.ok()) {
     if (Status s = Upload(*outcome); !s.ok()) outcome = s;
   }
@@ -341,10 +379,18 @@ Status SyncClient::Upload(SyncReport& report) {
   return Status::OK();
 }
 
-void SyncClient::Adapt(bool success) {
+void SyncClient::Adapt(bool success, int64_t sent_events, int64_t elapsed_ms) {
   if (success) {
     batch_events_ = std::min(kMaxBatchEvents, batch_events_ * 2);
     batch_bytes_ = std::min(kMaxBatchBytes, batch_bytes_ * 2);
+    // On a slow link the next batch should take about kTargetExchangeMs, not
+    // twice as long as this one: a cut then loses at most that much, and the
+    // exchange stays well inside the HTTP timeout.
+    if (sent_events > 0 && elapsed_ms > kTargetExchangeMs / 2) {
+      const int64_t fit = sent_events * kTargetExchangeMs / elapsed_ms;
+      batch_events_ = static_cast<int>(
+          std::clamp<int64_t>(fit, kMinBatchEvents, static_cast<int64_t>(batch_events_)));
+    }
   } else {
     batch_events_ = std::max(kMinBatchEvents, batch_events_ / 2);
     batch_bytes_ = std::max(kMinBatchBytes, batch_bytes_ / 2);
@@ -355,6 +401,8 @@ void SyncClient::Record(const Result<SyncReport>& outcome) {
   // Best effort: the outcome matters more than its bookkeeping, and a busy
   // database here must not turn a success into a failure.
   Database& db = store_->db();
+  // One commit (one fsync) for the three settings, not three.
+  Result<Transaction> txn = Transaction::Begin(db);
   Status s = SetNodeSetting(db, kSettingBatchEvents, std::to_string(batch_events_));
   if (outcome.ok()) {
     s = SetNodeSetting(db, kSettingLastSyncAt, std::to_string(options_.clock->NowMs()));
@@ -363,6 +411,7 @@ void SyncClient::Record(const Result<SyncReport>& outcome) {
              outcome.status().message().rfind("node is not enrolled", 0) != 0) {
     s = SetNodeSetting(db, kSettingLastSyncError, outcome.status().ToString());
   }
+  if (txn.ok()) s = txn->Commit();
   (void)s;
 }
 
@@ -398,6 +447,10 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
         sync::EncodeBatch(pin.central_id, store_->identity().node_id, batch.events, batch.first_seq,
                           batch.prev_hash, key, enc, now));
     *sent = true;
+    const int64_t sent_events = static_cast<int64_t>(batch.events.size());
+    // The decoded events are the bulk of the memory a batch takes; they are
+    // not needed once encoded, so they go before the exchange.
+    std::vector<sync::BatchEvent>().swap(batch.events);
     HOSO_ASSIGN_OR_RETURN(HttpResponse resp,
                           transport_->Post("/api/sync/batches", kBatchContentType, file));
     if (resp.status == 200) {
@@ -410,7 +463,7 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
       SyncReport report;
       report.result = ds.result;
       report.first_seq = batch.first_seq;
-      report.sent_events = static_cast<int64_t>(batch.events.size());
+      report.sent_events = sent_events;
       report.last_seq = batch.first_seq + report.sent_events - 1;
       HOSO_ASSIGN_OR_RETURN(report.effects, ApplyDownSync(*store_, pin, ds, options_.clock));
       report.acked_seq = ds.acked_seq;

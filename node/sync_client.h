@@ -18,7 +18,9 @@
 //
 // Batch size adapts to the link: it starts at kInitialBatchEvents /
 // kInitialBatchBytes, halves after a failed exchange and doubles after a
-// successful one, within [1 event, kMaxBatchEvents / kMaxBatchBytes].
+// successful one, within [1 event, kMaxBatchEvents / kMaxBatchBytes]; on a
+// slow link it grows no further than what the last exchange's pace says
+// fits in kTargetExchangeMs.
 //
 // SyncLoop repeats RunOnce with exponential backoff and full jitter after
 // failures and a fixed poll interval when idle; tests drive it one Step() at
@@ -52,9 +54,12 @@ namespace hoso::node {
 inline constexpr int kInitialBatchEvents = 500;
 inline constexpr int64_t kInitialBatchBytes = int64_t{1} << 20;
 inline constexpr int kMaxBatchEvents = 10000;
-inline constexpr int64_t kMaxBatchBytes = int64_t{8} << 20;
+inline constexpr int64_t kMaxBatchBytes = int64_t{4} << 20;
 inline constexpr int kMinBatchEvents = 1;
 inline constexpr int64_t kMinBatchBytes = int64_t{16} << 10;
+// After a successful exchange that took over half of this, the next batch
+// is sized to take about this long on the same link.
+inline constexpr int64_t kTargetExchangeMs = 5000;
 inline constexpr int64_t kBaseBackoffMs = 1000;
 inline constexpr int64_t kMaxBackoffMs = 5 * 60 * 1000;
 inline constexpr int64_t kIdlePollMs = 30 * 1000;
@@ -182,7 +187,7 @@ class SyncClient {
  private:
   Result<SyncReport> Exchange(bool* sent);
   Status Upload(SyncReport& report);
-  void Adapt(bool success);
+  void Adapt(bool success, int64_t sent_events, int64_t elapsed_ms);
   void Record(const Result<SyncReport>& outcome);
 
   NodeStore* store_;

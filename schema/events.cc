@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <utility>
@@ -359,6 +360,29 @@ Status CheckField(const PayloadField& f, const json::object& payload) {
   return Status::OK();
 }
 
+// What CheckCanonicalisable accepts, without building the paths its errors
+// name: every event sent and received passes here, almost always clean.
+bool IsCanonicalisable(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return false;
+    case json::kind::string:
+      return IsValidUtf8(v.get_string());
+    case json::kind::array:
+      for (const json::value& e : v.get_array()) {
+        if (!IsCanonicalisable(e)) return false;
+      }
+      return true;
+    case json::kind::object:
+      for (const auto& kv : v.get_object()) {
+        if (!IsValidUtf8(kv.key()) || !IsCanonicalisable(kv.value())) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
 // Numbers with a fraction or exponent have no single canonical text, and
 // strings built in code (not parsed) might not be UTF-8: refuse both anywhere.
 Status CheckCanonicalisable(const json::value& v, const std::string& path) {
@@ -398,9 +422,15 @@ Status CheckCanonicalisable(const json::value& v, const std::string& path) {
 void AppendCanonicalString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char c : s) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    switch (c) {
+  // Runs of characters that need no escape are copied whole: canonical
+  // forms are written for every event sent and received, so this is hot.
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
       case '"':
         out += "\\\"";
         break;
@@ -423,16 +453,42 @@ void AppendCanonicalString(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0x0F];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 0x0F];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+void AppendInt(std::string& out, int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void AppendCanonical(std::string& out, const json::value& v);
+
+void AppendCanonicalObject(std::string& out, const json::object& o) {
+  std::vector<const json::key_value_pair*> members;
+  members.reserve(o.size());
+  for (const auto& kv : o) members.push_back(&kv);
+  // std::string_view compares as unsigned bytes: UTF-8 byte order, which
+  // is also code point order.
+  std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
+    return std::string_view(a->key()) < std::string_view(b->key());
+  });
+  out += '{';
+  bool first = true;
+  for (const auto* kv : members) {
+    if (!first) out += ',';
+    first = false;
+    AppendCanonicalString(out, kv->key());
+    out += ':';
+    AppendCanonical(out, kv->value());
+  }
+  out += '}';
 }
 
 void AppendCanonical(std::string& out, const json::value& v) {
@@ -444,7 +500,7 @@ void AppendCanonical(std::string& out, const json::value& v) {
       out += v.get_bool() ? "true" : "false";
       break;
     case json::kind::int64:
-      out += std::to_string(v.get_int64());
+      AppendInt(out, v.get_int64());
       break;
     case json::kind::uint64:
       out += std::to_string(v.get_uint64());
@@ -466,28 +522,9 @@ void AppendCanonical(std::string& out, const json::value& v) {
       out += ']';
       break;
     }
-    case json::kind::object: {
-      const json::object& o = v.get_object();
-      std::vector<const json::key_value_pair*> members;
-      members.reserve(o.size());
-      for (const auto& kv : o) members.push_back(&kv);
-      // std::string_view compares as unsigned bytes: UTF-8 byte order, which
-      // is also code point order.
-      std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
-        return std::string_view(a->key()) < std::string_view(b->key());
-      });
-      out += '{';
-      bool first = true;
-      for (const auto* kv : members) {
-        if (!first) out += ',';
-        first = false;
-        AppendCanonicalString(out, kv->key());
-        out += ':';
-        AppendCanonical(out, kv->value());
-      }
-      out += '}';
+    case json::kind::object:
+      AppendCanonicalObject(out, v.get_object());
       break;
-    }
   }
 }
 
@@ -627,6 +664,7 @@ Status ValidatePayload(EventType type, int schema_version, const json::object& p
   HOSO_ASSIGN_OR_RETURN(std::span<const PayloadField> fields, PayloadFields(type, schema_version));
   for (const PayloadField& f : fields) HOSO_RETURN_IF_ERROR(CheckField(f, payload));
   for (const auto& kv : payload) {
+    if (IsValidUtf8(kv.key()) && IsCanonicalisable(kv.value())) continue;
     if (!IsValidUtf8(kv.key())) {
       return Status::InvalidArgument("a key in 'payload' is not valid UTF-8", "payload");
     }
@@ -689,7 +727,11 @@ json::object EventToJsonObject(const Event& e) {
 
 std::string EventToJson(const Event& e) { return ToJson(EventToJsonObject(e)); }
 
-Result<Event> EventFromJsonObject(const json::object& o) {
+namespace {
+
+// EventFromJsonObject; takes the payload from *movable (which is `o`) when
+// given instead of copying it.
+Result<Event> DecodeEnvelope(const json::object& o, json::object* movable) {
   for (const auto& kv : o) {
     if (std::find(std::begin(kEnvelopeKeys), std::end(kEnvelopeKeys), std::string_view(kv.key())) ==
         std::end(kEnvelopeKeys)) {
@@ -714,10 +756,20 @@ Result<Event> EventFromJsonObject(const json::object& o) {
   HOSO_ASSIGN_OR_RETURN(e.waybill, GetOptString(o, "waybill"));
   HOSO_ASSIGN_OR_RETURN(e.actor, GetOptString(o, "actor"));
   HOSO_ASSIGN_OR_RETURN(const json::object* payload, GetObject(o, "payload"));
-  e.payload = *payload;
+  if (movable != nullptr) {
+    e.payload = std::move(movable->at("payload").get_object());
+  } else {
+    e.payload = *payload;
+  }
   HOSO_RETURN_IF_ERROR(ValidateEvent(e));
   return e;
 }
+
+}  // namespace
+
+Result<Event> EventFromJsonObject(const json::object& o) { return DecodeEnvelope(o, nullptr); }
+
+Result<Event> EventFromJsonObject(json::object&& o) { return DecodeEnvelope(o, &o); }
 
 Result<Event> ParseEvent(std::string_view json_text) {
   HOSO_ASSIGN_OR_RETURN(json::object o, ParseJsonObject(json_text));
@@ -731,7 +783,40 @@ std::string CanonicalJsonValue(const json::value& v) {
 }
 
 std::string CanonicalJson(const Event& e) {
-  return CanonicalJsonValue(json::value(EventToJsonObject(e)));
+  // CanonicalJsonValue(EventToJsonObject(e)) written directly, without
+  // copying the payload: the envelope members in byte order of their keys.
+  std::string out;
+  out.reserve(1024);
+  out += '{';
+  if (e.actor) {
+    out += "\"actor\":";
+    AppendCanonicalString(out, *e.actor);
+    out += ',';
+  }
+  out += "\"device_time_ms\":";
+  AppendInt(out, e.device_time_ms);
+  if (e.dossier_code) {
+    out += ",\"dossier_code\":";
+    AppendCanonicalString(out, *e.dossier_code);
+  }
+  out += ",\"event_id\":";
+  AppendCanonicalString(out, e.event_id);
+  out += ",\"node_id\":";
+  AppendCanonicalString(out, e.node_id);
+  out += ",\"payload\":";
+  AppendCanonicalObject(out, e.payload);
+  out += ",\"schema_version\":";
+  AppendInt(out, e.schema_version);
+  out += ",\"seq\":";
+  AppendInt(out, e.seq);
+  out += ",\"type\":";
+  AppendCanonicalString(out, EventTypeName(e.type));
+  if (e.waybill) {
+    out += ",\"waybill\":";
+    AppendCanonicalString(out, *e.waybill);
+  }
+  out += '}';
+  return out;
 }
 
 // ---- Hash chain --------------------------------------------------------------

@@ -151,6 +151,8 @@ std::string EventToJson(const Event& event);
 // Decodes and validates. Unknown envelope members are refused because they
 // would be lost from the canonical form and break the hash chain.
 Result<Event> EventFromJsonObject(const json::object& o);
+// The same, taking the payload out of `o` instead of copying it.
+Result<Event> EventFromJsonObject(json::object&& o);
 Result<Event> ParseEvent(std::string_view json_text);
 
 // The canonical encoding that is hashed and signed: objects with members

@@ -88,7 +88,10 @@ Result<std::string> PackBody(const std::string& plain, const EncodeOptions& opti
       dict = options.dictionary->bytes;
       enc->dict_id = options.dictionary->dict_id;
     }
-    HOSO_ASSIGN_OR_RETURN(body, Compress(plain, options.zstd_level, dict));
+    HOSO_ASSIGN_OR_RETURN(body, Compress(plain,
+                                         ZstdParams{options.zstd_level, options.zstd_min_match,
+                                                    options.zstd_hash_log},
+                                         dict));
     enc->compression = kCompressionZstd;
   } else {
     if (options.dictionary != nullptr) {
@@ -252,7 +255,12 @@ Result<BatchHeader> BatchHeader::FromJson(const json::object& o) {
 
 // ---- Batches ------------------------------------------------------------------------
 
-Status CheckBatchEvents(const BatchHeader& header, const std::vector<BatchEvent>& events) {
+namespace {
+
+// The checks of CheckBatchEvents. With `lines`, also appends each event's
+// batch line: its canonical form is computed once, for the hash and the line.
+Status CheckEvents(const BatchHeader& header, const std::vector<BatchEvent>& events,
+                   std::string* lines) {
   if (static_cast<int64_t>(events.size()) != header.event_count) {
     return Status::Corruption("event count mismatch: the header says " +
                               std::to_string(header.event_count) + ", the body has " +
@@ -274,9 +282,19 @@ Status CheckBatchEvents(const BatchHeader& header, const std::vector<BatchEvent>
       return ChainBroken(want_seq, i == 0 ? "prev_hash differs from the header's prev_hash"
                                           : "prev_hash differs from the previous event's hash");
     }
-    if (be.prev_hash.size() != kChainHashBytes ||
-        be.hash != ChainHash(be.prev_hash, CanonicalJson(be.event))) {
+    const std::string canonical = CanonicalJson(be.event);
+    if (be.prev_hash.size() != kChainHashBytes || be.hash != ChainHash(be.prev_hash, canonical)) {
       return ChainBroken(want_seq, "hash does not match the event");
+    }
+    if (lines != nullptr) {
+      // CanonicalJsonValue of {"event", "hash", "prev_hash"}: keys in byte
+      // order, and hex needs no escaping.
+      lines->append("{\"event\":").append(canonical);
+      lines->append(",\"hash\":\"").append(HexEncode(be.hash));
+      lines->append("\",\"prev_hash\":\"").append(HexEncode(be.prev_hash)).append("\"}\n");
+      // Room for the rest at once: growing by doubling would hold up to three
+      // times the body while it copies.
+      if (i == 0) lines->reserve(lines->size() * events.size() * 5 / 4);
     }
     prev = be.hash;
   }
@@ -284,6 +302,12 @@ Status CheckBatchEvents(const BatchHeader& header, const std::vector<BatchEvent>
     return ChainBroken(header.last_seq, "last_hash differs from the last event's hash");
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status CheckBatchEvents(const BatchHeader& header, const std::vector<BatchEvent>& events) {
+  return CheckEvents(header, events, nullptr);
 }
 
 Result<std::string> EncodeBatch(std::string central_id, std::string node_id,
@@ -314,20 +338,11 @@ Result<std::string> EncodeBatch(std::string central_id, std::string node_id,
   if (h.central_id.empty() || h.node_id.empty()) {
     return Status::InvalidArgument("central id and node id are required");
   }
-  if (Status s = CheckBatchEvents(h, events); !s.ok()) {
+  std::string lines;
+  if (Status s = CheckEvents(h, events, &lines); !s.ok()) {
     return Status::InvalidArgument("cannot encode batch: " + s.message());
   }
-
-  std::vector<json::object> lines;
-  lines.reserve(events.size());
-  for (const BatchEvent& be : events) {
-    json::object line;
-    line["event"] = EventToJsonObject(be.event);
-    line["prev_hash"] = HexEncode(be.prev_hash);
-    line["hash"] = HexEncode(be.hash);
-    lines.push_back(std::move(line));
-  }
-  return EncodeWithBody(FileKind::kBatch, h.ToJson(), JoinLines(lines), key, options);
+  return EncodeWithBody(FileKind::kBatch, h.ToJson(), lines, key, options);
 }
 
 Result<std::vector<BatchEvent>> ParseBatchLines(std::string_view body) {
@@ -348,7 +363,7 @@ Result<std::vector<BatchEvent>> ParseBatchLines(std::string_view body) {
       const Status s = !ev_obj.ok() ? ev_obj.status() : !prev.ok() ? prev.status() : hash.status();
       return Status::Corruption(where + ": " + s.message());
     }
-    auto ev = EventFromJsonObject(**ev_obj);
+    auto ev = EventFromJsonObject(std::move(obj->at("event").get_object()));
     // A well-formed line the build cannot accept (a newer payload version, a
     // missing field) keeps its code: the sender must fix it, not resend it.
     if (!ev.ok()) return ev.status().WithContext(where);

@@ -33,6 +33,7 @@
 #include "schema/json_util.h"
 #include "schema/status.h"
 #include "schema/time.h"
+#include "sync/compress.h"
 #include "sync/keys.h"
 #include "sync/signed_file.h"
 
@@ -77,7 +78,11 @@ struct Dictionary {
 };
 
 struct EncodeOptions {
-  int zstd_level = 3;
+  // zstd level and the parameters beyond it (0: the level's own); the
+  // defaults are kSyncZstd (sync/compress.h).
+  int zstd_level = kSyncZstd.level;
+  int zstd_min_match = kSyncZstd.min_match;
+  int zstd_hash_log = kSyncZstd.hash_log;
   // Compress with this dictionary (its id goes into the header).
   const Dictionary* dictionary = nullptr;
   // false writes "compression":"none" (for tests and debugging).

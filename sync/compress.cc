@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string>
+#include <tuple>
 
 namespace hoso::sync {
 namespace {
@@ -45,13 +47,31 @@ ZstdDecompressor::ZstdDecompressor() : ctx_(ZSTD_createDCtx()) {}
 
 Result<std::string> ZstdCompressor::Compress(std::string_view input, int level,
                                              std::string_view dictionary) {
+  return Compress(input, ZstdParams{level, 0, 0}, dictionary);
+}
+
+Result<std::string> ZstdCompressor::Compress(std::string_view input, const ZstdParams& params,
+                                             std::string_view dictionary) {
   if (ctx_ == nullptr) return Status::ResourceExhausted("cannot allocate a zstd context");
+  const int level = params.level;
   if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
     return Status::InvalidArgument("zstd level " + std::to_string(level) + " is out of range");
   }
   ZSTD_CCtx_reset(ctx_.get(), ZSTD_reset_session_and_parameters);
   size_t rc = ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_compressionLevel, level);
   if (ZSTD_isError(rc)) return ZstdError(rc, "zstd level");
+  for (const auto& [param, value, name] :
+       {std::tuple{ZSTD_c_minMatch, params.min_match, "min_match"},
+        std::tuple{ZSTD_c_hashLog, params.hash_log, "hash_log"}}) {
+    if (value == 0) continue;
+    const ZSTD_bounds b = ZSTD_cParam_getBounds(param);
+    if (value < b.lowerBound || value > b.upperBound) {
+      return Status::InvalidArgument(std::string("zstd ") + name + " " + std::to_string(value) +
+                                     " is out of range");
+    }
+    rc = ZSTD_CCtx_setParameter(ctx_.get(), param, value);
+    if (ZSTD_isError(rc)) return ZstdError(rc, std::string("zstd ") + name);
+  }
   rc = ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_checksumFlag, 1);
   if (ZSTD_isError(rc)) return ZstdError(rc, "zstd checksum");
   rc = ZSTD_CCtx_loadDictionary(ctx_.get(), dictionary.data(), dictionary.size());
@@ -60,6 +80,7 @@ Result<std::string> ZstdCompressor::Compress(std::string_view input, int level,
   rc = ZSTD_compress2(ctx_.get(), out.data(), out.size(), input.data(), input.size());
   if (ZSTD_isError(rc)) return ZstdError(rc, "zstd compression");
   out.resize(rc);
+  out.shrink_to_fit();  // the bound is the input's size; the result is a fraction
   return out;
 }
 
@@ -116,6 +137,12 @@ Result<std::string> ZstdDecompressor::Decompress(std::string_view compressed, si
 Result<std::string> Compress(std::string_view input, int level, std::string_view dictionary) {
   ZstdCompressor c;
   return c.Compress(input, level, dictionary);
+}
+
+Result<std::string> Compress(std::string_view input, const ZstdParams& params,
+                             std::string_view dictionary) {
+  ZstdCompressor c;
+  return c.Compress(input, params, dictionary);
 }
 
 Result<std::string> Decompress(std::string_view compressed, size_t expected_size, size_t max_bytes,

@@ -27,6 +27,21 @@ namespace hoso::sync {
 
 constexpr int kDefaultZstdLevel = 3;
 
+// What zstd is told beyond the level; 0 keeps the level's own value.
+struct ZstdParams {
+  int level = kDefaultZstdLevel;
+  int min_match = 0;  // ZSTD_c_minMatch, 3..7
+  int hash_log = 0;   // ZSTD_c_hashLog
+};
+
+// How sync bodies are compressed unless told otherwise (sync/batch.h
+// EncodeOptions). Event lines carry much random hex (hashes, event ids,
+// lookup-secret hashes); the fast strategy with matches of at least 7 bytes
+// skips the short chance matches inside hex that cost more than the literals
+// they replace, and comes out both smaller and about twice as fast as level 3
+// on such lines (docs/PERFORMANCE.md, "End-to-end sync").
+inline constexpr ZstdParams kSyncZstd{1, 7, 17};
+
 // Owns a ZSTD_CCtx; reusable across calls.
 class ZstdCompressor {
  public:
@@ -35,6 +50,10 @@ class ZstdCompressor {
   // `dictionary` (raw bytes, may be empty) at `level`. kInvalidArgument for a
   // bad level or dictionary, kInternal on other zstd errors.
   Result<std::string> Compress(std::string_view input, int level, std::string_view dictionary);
+  // The same with parameters beyond the level; kInvalidArgument for any out
+  // of zstd's range.
+  Result<std::string> Compress(std::string_view input, const ZstdParams& params,
+                               std::string_view dictionary);
 
  private:
   struct Free {
@@ -64,6 +83,8 @@ class ZstdDecompressor {
 
 // One-shot calls, each with a fresh context.
 Result<std::string> Compress(std::string_view input, int level = kDefaultZstdLevel,
+                             std::string_view dictionary = {});
+Result<std::string> Compress(std::string_view input, const ZstdParams& params,
                              std::string_view dictionary = {});
 Result<std::string> Decompress(std::string_view compressed, size_t expected_size, size_t max_bytes,
                                std::string_view dictionary = {});

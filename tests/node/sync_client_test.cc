@@ -212,6 +212,48 @@ TEST_F(SyncClientTest, ASmallBatchStillCarriesOneEventAndGrowsBackAfterSuccesses
   EXPECT_EQ(CentralEvents(), 40);
 }
 
+// Forwards and lets `ms` pass on the clock: a slow link.
+class SlowTransport : public CentralTransport {
+ public:
+  SlowTransport(CentralTransport* base, FakeClock* clock, int64_t ms)
+      : base_(base), clock_(clock), ms_(ms) {}
+  Result<HttpResponse> Post(const std::string& path, const std::string& content_type,
+                            const std::string& body) override {
+    clock_->Advance(ms_);
+    return base_->Post(path, content_type, body);
+  }
+
+ private:
+  CentralTransport* base_;
+  FakeClock* clock_;
+  int64_t ms_;
+};
+
+TEST_F(SyncClientTest, OnASlowLinkTheNextBatchIsSizedToTakeTheTargetExchangeTime) {
+  EnrolNode();
+  AddEvents(1200);
+  SlowTransport slow(transport_.get(), &clock_, 2 * kTargetExchangeMs);
+  SyncClient client(store_.get(), &slow, {&clock_, {}});
+  auto first = client.RunOnce();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->sent_events, kInitialBatchEvents);
+  // Twice the target time for 500 events: 250 fit, not 1000.
+  EXPECT_EQ(client.batch_events(), kInitialBatchEvents / 2);
+  auto second = client.RunOnce();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->sent_events, kInitialBatchEvents / 2);
+  EXPECT_EQ(CentralEvents(), kInitialBatchEvents + kInitialBatchEvents / 2);
+}
+
+TEST_F(SyncClientTest, AnExchangeWellInsideTheTargetTimeStillDoublesTheBatch) {
+  EnrolNode();
+  AddEvents(600);
+  SlowTransport slow(transport_.get(), &clock_, kTargetExchangeMs / 2);
+  SyncClient client(store_.get(), &slow, {&clock_, {}});
+  ASSERT_TRUE(client.RunOnce().ok());
+  EXPECT_EQ(client.batch_events(), 2 * kInitialBatchEvents);
+}
+
 TEST_F(SyncClientTest, SequenceGapMakesTheNodeResendFromTheExpectedSeq) {
   EnrolNode();
   AddEvents(12);

@@ -476,6 +476,24 @@ TEST(CanonicalJsonTest, SortsKeysAndHasNoWhitespace) {
             R"("ticket_number":5},"schema_version":1,"seq":7,"type":"ticket_issued"})");
 }
 
+TEST(CanonicalJsonTest, EventFormEqualsTheCanonicalFormOfItsEnvelopeWithEveryOptionalMember) {
+  Event e;
+  e.event_id = "123e4567-e89b-42d3-a456-426614174000";
+  e.type = T::kShipmentDelivered;
+  e.node_id = "courier-01";
+  e.seq = 12;
+  e.device_time_ms = 1772411444528;
+  e.dossier_code = "000.00.17.H29-260312-0007";
+  e.waybill = "EP123456789VN";
+  e.actor = "Lê \"Ngọc\" Ánh\n";
+  e.payload = Obj(R"({"recipient":{"name":"Trần Văn B","id_last4":"1234"},"at":[3,1]})");
+  EXPECT_EQ(CanonicalJson(e), CanonicalJsonValue(json::value(EventToJsonObject(e))));
+  e.dossier_code.reset();
+  e.waybill.reset();
+  e.actor.reset();
+  EXPECT_EQ(CanonicalJson(e), CanonicalJsonValue(json::value(EventToJsonObject(e))));
+}
+
 TEST(CanonicalJsonTest, SameEventInAnyKeyOrderHasTheSameCanonicalForm) {
   const std::string a =
       R"({"event_id":"123e4567-e89b-42d3-a456-426614174000","type":"dossier_refused",

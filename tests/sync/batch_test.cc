@@ -155,6 +155,21 @@ TEST_F(BatchTest, UncompressedBatchRoundTrips) {
   EXPECT_EQ(opened->events, events);
 }
 
+TEST_F(BatchTest, EventLinesAreWrittenInCanonicalForm) {
+  EncodeOptions opts;
+  opts.compress = false;
+  const auto events = Chain(3);
+  SignedFile sf = *DecodeSignedFile(Encode(events, opts));
+  std::string want;
+  for (const BatchEvent& be : events) {
+    want += CanonicalJsonValue(json::value(json::object{{"event", EventToJsonObject(be.event)},
+                                                        {"prev_hash", HexEncode(be.prev_hash)},
+                                                        {"hash", HexEncode(be.hash)}}));
+    want += '\n';
+  }
+  EXPECT_EQ(sf.body, want);
+}
+
 TEST_F(BatchTest, SealedBatchOpensWithTheCentralKeyOnly) {
   EncodeOptions opts;
   opts.seal_to_public_key = central_key_.public_key();

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <zstd.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -198,4 +199,35 @@ TEST(CompressTest, DecompressionsStartedCountsEachDecompression) {
 }
 
 }  // namespace
+TEST(CompressTest, SyncParamsRoundTripAndBeatLevelThreeOnEventLikeLines) {
+  // Lines like batch lines: shared JSON structure around random hex.
+  std::string lines;
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 2000; ++i) {
+    std::string hex;
+    for (int k = 0; k < 4; ++k) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      char buf[17];
+      std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
+      hex += buf;
+    }
+    lines += "{\"event\":{\"payload\":{\"procedure_id\":\"ruou-ban-le\",\"seq\":" +
+             std::to_string(i) + "},\"type\":\"dossier_received\"},\"hash\":\"" + hex + "\"}\n";
+  }
+  auto tuned = Compress(lines, kSyncZstd);
+  auto level3 = Compress(lines, 3);
+  ASSERT_TRUE(tuned.ok()) << tuned.status().ToString();
+  ASSERT_TRUE(level3.ok()) << level3.status().ToString();
+  EXPECT_LT(tuned->size(), level3->size());
+  auto back = Decompress(*tuned, lines.size(), lines.size());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, lines);
+}
+
+TEST(CompressTest, ParamsOutOfZstdsRangeAreInvalid) {
+  EXPECT_TRUE(Compress("abc", ZstdParams{1, 9, 0}).status().IsInvalidArgument());
+  EXPECT_TRUE(Compress("abc", ZstdParams{1, 0, 99}).status().IsInvalidArgument());
+  EXPECT_TRUE(Compress("abc", ZstdParams{1, 7, 17}).ok());
+}
+
 }  // namespace hoso::sync
