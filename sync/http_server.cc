@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -631,6 +632,10 @@ Result<std::unique_ptr<ssl::context>> MakeServerTlsContext(const HttpServerOptio
 struct HttpServer::Impl {
   std::shared_ptr<ServerState> state = std::make_shared<ServerState>();
   std::unique_ptr<net::io_context> ioc;
+  // Keeps the I/O threads running until Stop() is done with the sessions:
+  // without it they may run out of work and exit before the closes Stop()
+  // posts, which would then never run and Stop() would wait out its grace.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::shared_ptr<Listener> listener;
   std::vector<std::thread> threads;
   uint16_t port = 0;
@@ -650,6 +655,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
     HOSO_ASSIGN_OR_RETURN(impl->state->tls, MakeServerTlsContext(options));
   }
   impl->ioc = std::make_unique<net::io_context>(threads);
+  impl->work.emplace(impl->ioc->get_executor());
   const std::string where = FormatHostPort(options.host, options.port);
   HOSO_ASSIGN_OR_RETURN(tcp::endpoint endpoint,
                         ResolveListenAddress(*impl->ioc, options.host, options.port));
@@ -716,6 +722,7 @@ void HttpServer::Stop() {
     state.sessions_done.wait_for(lock, Millis(state.options.stop_grace_ms),
                                  [&state] { return state.sessions.empty(); });
   }
+  impl_->work.reset();
   impl_->ioc->stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();
