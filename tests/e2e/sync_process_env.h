@@ -32,6 +32,7 @@
 #include "schema/sqlite.h"
 #include "schema/time.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/sample_intake.h"
 
 namespace hoso::e2e {
 
@@ -406,21 +407,7 @@ class SyncProcessTest : public ::testing::Test {
         }
       }
     }
-    return ToJson(json::object{
-        {"procedure_id", "2.000620"},
-        {"applicant", json::object{{"kind", "person"},
-                                   {"full_name", "Nguyễn Văn Ánh"},
-                                   {"id_number", "079203001234"},
-                                   {"phone", "0903123456"},
-                                   {"address", json::object{{"province", "Thành phố Hồ Chí Minh"},
-                                                            {"ward", "Phường Sài Gòn"},
-                                                            {"street", "12 Lê Lợi"}}}}},
-        {"applicant_type", "household"},
-        {"area", "urban"},
-        {"documents", docs},
-        {"channel", "desk"},
-        {"return", json::object{{"method", "desk"}}},
-        {"clerk", "Lê Thu Hà"}});
+    return ToJson(hoso::testing::SampleIntakeBody(std::move(docs)));
   }
 
   TempDir tmp_;

@@ -10,6 +10,7 @@
 #include "schema/json_util.h"
 #include "sync/http_client.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/sample_intake.h"
 
 namespace hoso::node {
 namespace {
@@ -55,21 +56,7 @@ class ApiAttachmentsTest : public ::testing::Test {
       }
       docs.push_back(json::object{{"id", o.at("id")}, {"count", o.at("count")}});
     }
-    json::object body{
-        {"procedure_id", "2.000620"},
-        {"applicant", json::object{{"kind", "person"},
-                                   {"full_name", "Nguyễn Văn Ánh"},
-                                   {"id_number", "079203001234"},
-                                   {"phone", "0903123456"},
-                                   {"address", json::object{{"province", "Thành phố Hồ Chí Minh"},
-                                                            {"ward", "Phường Sài Gòn"},
-                                                            {"street", "12 Lê Lợi"}}}}},
-        {"applicant_type", "household"},
-        {"area", "urban"},
-        {"documents", docs},
-        {"channel", "desk"},
-        {"return", json::object{{"method", "desk"}}},
-        {"clerk", "Lê Thu Hà"}};
+    json::object body = hoso::testing::SampleIntakeBody(std::move(docs));
     HttpResponse r = Send("POST", "/api/dossiers", ToJson(body));
     EXPECT_EQ(r.status, 201) << r.body;
     return std::string(ParseJsonObject(r.body).value().at("code").as_string());

@@ -17,6 +17,7 @@
 #include "schema/sqlite.h"
 #include "sync/http_client.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/sample_intake.h"
 
 namespace hoso::node {
 namespace {
@@ -68,22 +69,7 @@ class NodeServerTest : public ::testing::Test {
       }
       docs.push_back(json::object{{"id", o.at("id")}, {"count", o.at("count")}});
     }
-    return json::object{
-        {"procedure_id", "2.000620"},
-        {"applicant",
-         json::object{{"kind", "person"},
-                      {"full_name", "Nguyễn Văn Ánh"},
-                      {"id_number", "079203001234"},
-                      {"phone", "0903123456"},
-                      {"address", json::object{{"province", "Thành phố Hồ Chí Minh"},
-                                               {"ward", "Phường Sài Gòn"},
-                                               {"street", "12 Lê Lợi"}}}}},
-        {"applicant_type", "household"},
-        {"area", "urban"},
-        {"documents", docs},
-        {"channel", "desk"},
-        {"return", json::object{{"method", "desk"}}},
-        {"clerk", "Lê Thu Hà"}};
+    return hoso::testing::SampleIntakeBody(std::move(docs));
   }
 
   static std::string ErrorCode(const HttpResponse& r) {

@@ -19,6 +19,7 @@
 #include "schema/json_util.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_pki.h"
+#include "tests/testing/sample_intake.h"
 
 namespace hoso::node {
 namespace {
@@ -87,21 +88,7 @@ class TlsSyncTest : public ::testing::Test {
         if (!d.optional) docs.push_back(json::object{{"id", d.id}, {"count", d.count}});
       }
     }
-    json::object body{
-        {"procedure_id", "2.000620"},
-        {"applicant", json::object{{"kind", "person"},
-                                   {"full_name", "Nguyễn Văn Ánh"},
-                                   {"id_number", "079203001234"},
-                                   {"phone", "0903123456"},
-                                   {"address", json::object{{"province", "Thành phố Hồ Chí Minh"},
-                                                            {"ward", "Phường Sài Gòn"},
-                                                            {"street", "12 Lê Lợi"}}}}},
-        {"applicant_type", "household"},
-        {"area", "urban"},
-        {"documents", docs},
-        {"channel", "desk"},
-        {"return", json::object{{"method", "desk"}}},
-        {"clerk", "Lê Thu Hà"}};
+    json::object body = hoso::testing::SampleIntakeBody(std::move(docs));
     const std::string path = dir_.path() + "/intake.json";
     EXPECT_TRUE(PosixFileSystem()->WriteFileAtomic(path, ToJson(body), 0644).ok());
     return path;
