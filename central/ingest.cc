@@ -145,7 +145,9 @@ Status InsertEvents(Database& db, const std::vector<sync::BatchEvent>& events, i
         .Bind(4, EventTypeName(e.type))
         .Bind(5, e.schema_version)
         .Bind(6, e.dossier_code)
-        .Bind(7, ToJson(json::value(e.payload)))
+        // Straight from the object: wrapping it in a json::value first
+        // copied every member of every payload.
+        .Bind(7, json::serialize(e.payload))
         .Bind(8, e.device_time_ms)
         .Bind(9, now)
         .BindBlob(10, be.hash)

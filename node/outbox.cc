@@ -1,5 +1,6 @@
 #include "node/outbox.h"
 
+#include <functional>
 #include <utility>
 
 #include "schema/json_util.h"
@@ -10,7 +11,8 @@ namespace {
 
 constexpr char kSelectColumns[] =
     "SELECT seq, event_id, type, schema_version, dossier_code, payload, device_time_ms, "
-    "prev_hash, hash, acked, actor, waybill FROM outbox_events ";
+    "prev_hash, hash, seq <= (SELECT acked_seq FROM outbox_ack), actor, waybill "
+    "FROM outbox_events ";
 
 // Rebuilds the envelope of the current row of a kSelectColumns query.
 Result<OutboxRecord> DecodeRow(const Statement& st, const std::string& node_id) {
@@ -122,8 +124,9 @@ Result<std::vector<OutboxRecord>> PendingEvents(Database& db, int64_t after_seq,
     return Status::InvalidArgument("limit must be 1..10000", "limit");
   }
   HOSO_ASSIGN_OR_RETURN(Statement st,
-                        db.Prepare(std::string(kSelectColumns) + "WHERE acked = 0 AND seq > ?1 "
-                                                                 "ORDER BY seq LIMIT ?2"));
+                        db.Prepare(std::string(kSelectColumns) +
+                                   "WHERE seq > MAX(?1, (SELECT acked_seq FROM outbox_ack)) "
+                                   "ORDER BY seq LIMIT ?2"));
   st.Bind(1, after_seq).Bind(2, limit);
   return Collect(db, st);
 }
@@ -138,11 +141,35 @@ Result<std::vector<OutboxRecord>> EventsFrom(Database& db, int64_t from_seq, int
   return Collect(db, st);
 }
 
+Status ForEachEventFrom(Database& db, int64_t from_seq, int limit,
+                        const std::function<bool(OutboxRecord&)>& fn) {
+  if (limit < 1 || limit > 10000) {
+    return Status::InvalidArgument("limit must be 1..10000", "limit");
+  }
+  HOSO_ASSIGN_OR_RETURN(std::string node_id, OutboxNodeId(db));
+  HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kSelectColumns) +
+                                                 "WHERE seq >= ?1 ORDER BY seq LIMIT ?2"));
+  st.Bind(1, from_seq).Bind(2, limit);
+  while (true) {
+    HOSO_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::OK();
+    HOSO_ASSIGN_OR_RETURN(OutboxRecord r, DecodeRow(st, node_id));
+    if (!fn(r)) return Status::OK();
+  }
+}
+
 Result<std::vector<OutboxRecord>> EventsOfDossier(Database& db, const std::string& dossier_code) {
   HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(std::string(kSelectColumns) +
                                                  "WHERE dossier_code = ?1 ORDER BY seq"));
   st.Bind(1, dossier_code);
   return Collect(db, st);
+}
+
+Result<int64_t> AckedPosition(Database& db) {
+  HOSO_ASSIGN_OR_RETURN(std::optional<int64_t> v,
+                        db.QueryInt("SELECT acked_seq FROM outbox_ack WHERE id = 1"));
+  if (!v) return Status::Corruption("the node database has no outbox_ack row");
+  return *v;
 }
 
 Status MarkAcked(Database& db, int64_t up_to_seq) {
@@ -152,8 +179,11 @@ Status MarkAcked(Database& db, int64_t up_to_seq) {
                                        ": the outbox ends at " + std::to_string(last),
                                    "seq");
   }
+  // One row, whatever the batch size; never backwards (a lower up_to_seq
+  // leaves the position where it is).
   HOSO_ASSIGN_OR_RETURN(
-      Statement st, db.Prepare("UPDATE outbox_events SET acked = 1 WHERE acked = 0 AND seq <= ?1"));
+      Statement st,
+      db.Prepare("UPDATE outbox_ack SET acked_seq = ?1 WHERE id = 1 AND acked_seq < ?1"));
   st.Bind(1, up_to_seq);
   return st.Run();
 }

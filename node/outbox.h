@@ -11,6 +11,9 @@
 //   - hash = ChainHash(prev_hash, CanonicalJson(event)), where the canonical
 //     form includes the assigned seq and the node id, so a replayed or
 //     renumbered event does not verify.
+//   - Acknowledgements are a prefix: the acknowledged position is one number
+//     (table outbox_ack, schema/sql/node/004_outbox_ack.sql) that only moves
+//     forward; outbox_events.acked is no longer used.
 //   - The node id is not stored per row: it is node_settings 'node_id'.
 //     Events are rebuilt with it when read.
 //
@@ -20,6 +23,7 @@
 #define HOSO_NODE_OUTBOX_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,7 +39,7 @@ struct OutboxRecord {
   Event event;
   std::string prev_hash;  // raw kChainHashBytes bytes
   std::string hash;       // raw kChainHashBytes bytes
-  bool acked = false;
+  bool acked = false;  // seq <= the acknowledged position
 };
 
 // The node id events are recorded under (node_settings 'node_id').
@@ -61,11 +65,24 @@ Result<std::vector<OutboxRecord>> PendingEvents(Database& db, int64_t after_seq,
 // `limit` (1..10000): what a resend after the central reports a gap needs.
 Result<std::vector<OutboxRecord>> EventsFrom(Database& db, int64_t from_seq, int limit);
 
+// EventsFrom one event at a time: `fn` gets each record (it may move from
+// it) and returns false to stop early, so that a caller that stops at a byte
+// budget decodes no more rows than it keeps.
+Status ForEachEventFrom(Database& db, int64_t from_seq, int limit,
+                        const std::function<bool(OutboxRecord&)>& fn);
+
 // Every event recorded about one dossier, in seq order.
 Result<std::vector<OutboxRecord>> EventsOfDossier(Database& db, const std::string& dossier_code);
 
+// The highest seq acknowledged by the central: every event up to it is
+// acknowledged, none after it. 0 before the first acknowledgement.
+Result<int64_t> AckedPosition(Database& db);
+
 // Marks every event with seq <= up_to_seq acknowledged (the central's high
-// water mark). kInvalidArgument when up_to_seq is beyond LastSeq.
+// water mark): moves the acknowledged position to up_to_seq, or leaves it
+// where it is when it is already there or beyond (acks only move forward).
+// One row written, whatever the number of events. kInvalidArgument when
+// up_to_seq is beyond LastSeq.
 Status MarkAcked(Database& db, int64_t up_to_seq);
 
 // Recomputes the whole chain from seq 1: contiguous seq, each prev_hash equal

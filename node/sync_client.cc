@@ -1,7 +1,12 @@
 #include "node/sync_client.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <random>
 #include <utility>
@@ -104,12 +109,7 @@ json::value TextOrNull(const std::optional<std::string>& v) {
 // ---- Reading the outbox ---------------------------------------------------------
 
 Result<int64_t> AckedSeq(Database& db) {
-  // Acks are a prefix, so the first unacknowledged seq bounds them; the
-  // partial index on acked = 0 makes this cheap on a long outbox.
-  HOSO_ASSIGN_OR_RETURN(std::optional<int64_t> first_pending,
-                        db.QueryInt("SELECT MIN(seq) FROM outbox_events WHERE acked = 0"));
-  if (first_pending) return *first_pending - 1;
-  return LastSeq(db);
+  return AckedPosition(db);
 }
 
 Result<int64_t> NextSendSeq(Database& db) {
@@ -128,15 +128,18 @@ Result<OutgoingBatch> ReadOutgoingBatch(Database& db, int64_t from_seq, int max_
   OutgoingBatch out;
   out.first_seq = from_seq;
   HOSO_ASSIGN_OR_RETURN(out.prev_hash, HashOfSeq(db, from_seq - 1));
-  HOSO_ASSIGN_OR_RETURN(std::vector<OutboxRecord> records, EventsFrom(db, from_seq, max_events));
+  // Rows are decoded only while they fit: reading max_events rows and then
+  // keeping the few that fit the byte cap cost up to three times the memory
+  // and the CPU of the batch itself.
   int64_t bytes = 0;
-  for (OutboxRecord& r : records) {
+  HOSO_RETURN_IF_ERROR(ForEachEventFrom(db, from_seq, max_events, [&](OutboxRecord& r) {
     const int64_t line = ApproxLineBytes(r.event);
-    if (!out.events.empty() && bytes + line > max_bytes) break;
+    if (!out.events.empty() && bytes + line > max_bytes) return false;
     bytes += line;
     out.events.push_back(
         sync::BatchEvent{std::move(r.event), std::move(r.prev_hash), std::move(r.hash)});
-  }
+    return true;
+  }));
   HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
   out.more = last >= from_seq + static_cast<int64_t>(out.events.size());
   return out;
@@ -360,6 +363,12 @@ Result<SyncReport> SyncClient::RunOnce() {
     if (Status s = Upload(*outcome); !s.ok()) outcome = s;
   }
   Record(outcome);
+#ifdef __GLIBC__
+  // A batch's buffers are freed in several threads' malloc arenas; without
+  // this each arena keeps its high water mark of free pages, and the node's
+  // resident size grows with every thread that ever held a batch.
+  malloc_trim(0);
+#endif
   return outcome;
 }
 
@@ -434,25 +443,54 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
     HOSO_ASSIGN_OR_RETURN(int64_t dict_id, SettingInt(db, kSettingDictId, 0));
     if (dict_id > 0) {
       auto d = NodeDictionaries(*store_)(dict_id);
-      if (d.ok()) dict = std::move(*d);
+      if (d.ok()) {
+        dict = std::move(*d);
+      } else {
+        dict_id = 0;
+      }
     }
-    sync::EncodeOptions enc;
-    enc.dictionary = dict ? &*dict : nullptr;
     HOSO_ASSIGN_OR_RETURN(int64_t from, NextSendSeq(db));
-    HOSO_ASSIGN_OR_RETURN(OutgoingBatch batch,
-                          ReadOutgoingBatch(db, from, batch_events_, batch_bytes_));
-    const UnixMs now = options_.clock->NowMs();
-    HOSO_ASSIGN_OR_RETURN(
-        std::string file,
-        sync::EncodeBatch(pin.central_id, store_->identity().node_id, batch.events, batch.first_seq,
-                          batch.prev_hash, key, enc, now));
+    PreparedBatch batch;
+    if (prepared_ && prepared_->first_seq == from && prepared_->dict_id == dict_id &&
+        prepared_->key_id == key.key_id() &&
+        prepared_->events <= batch_events_ && prepared_->max_bytes <= batch_bytes_) {
+      batch = std::move(*prepared_);
+      ++prepared_used_;
+    } else {
+      if (prepared_) ++prepared_discarded_;
+      HOSO_ASSIGN_OR_RETURN(
+          batch, PrepareBatch(pin, key, dict ? &*dict : nullptr, dict_id, from, batch_events_,
+                              batch_bytes_));
+    }
+    prepared_.reset();
     *sent = true;
-    const int64_t sent_events = static_cast<int64_t>(batch.events.size());
-    // The decoded events are the bulk of the memory a batch takes; they are
-    // not needed once encoded, so they go before the exchange.
-    std::vector<sync::BatchEvent>().swap(batch.events);
-    HOSO_ASSIGN_OR_RETURN(HttpResponse resp,
-                          transport_->Post("/api/sync/batches", kBatchContentType, file));
+    const int64_t sent_events = batch.events;
+    // While the central applies this batch, the next one is read and encoded
+    // (a second core works while the first waits). It is only SENT after the
+    // answer to this one, and only if the answer asks for exactly what it
+    // holds; otherwise it is dropped.
+    Result<HttpResponse> posted = Status::Internal("no answer");
+    if (batch.more && sent_events > 0) {
+      std::future<Result<HttpResponse>> pending =
+          std::async(std::launch::async, [this, &batch] {
+            return transport_->Post("/api/sync/batches", kBatchContentType, batch.file);
+          });
+      // Sized as a success would size it (Adapt); a smaller size after the
+      // answer discards it.
+      const int next_events = std::min(kMaxBatchEvents, batch_events_ * 2);
+      const int64_t next_bytes = std::min(kMaxBatchBytes, batch_bytes_ * 2);
+      Result<PreparedBatch> next =
+          PrepareBatch(pin, key, dict ? &*dict : nullptr, dict_id, from + sent_events,
+                       next_events, next_bytes);
+      posted = pending.get();
+      // A failure to read ahead only costs the time: the batch is read again.
+      if (next.ok() && next->events > 0) prepared_ = std::move(*next);
+    } else {
+      posted = transport_->Post("/api/sync/batches", kBatchContentType, batch.file);
+    }
+    if (!posted.ok()) prepared_.reset();
+    HOSO_ASSIGN_OR_RETURN(HttpResponse resp, std::move(posted));
+    const std::string& file = batch.file;
     if (resp.status == 200) {
       HOSO_ASSIGN_OR_RETURN(sync::DownSync ds,
                             sync::DecodeDownSync(resp.body, pin.central_public_key, &key,
@@ -485,8 +523,32 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
       HOSO_RETURN_IF_ERROR(RecordRefusal(*store_, code, message, expected));
       if ((code == "sequence_gap" || code == "unknown_dictionary") && attempt == 0) continue;
     }
+    prepared_.reset();
     return CentralErrorStatus(resp);
   }
+}
+
+Result<SyncClient::PreparedBatch> SyncClient::PrepareBatch(const CentralPin& pin,
+                                                           const sync::SigningKey& key,
+                                                           const sync::Dictionary* dict,
+                                                           int64_t dict_id, int64_t from,
+                                                           int max_events, int64_t max_bytes) {
+  Database& db = store_->db();
+  HOSO_ASSIGN_OR_RETURN(OutgoingBatch batch, ReadOutgoingBatch(db, from, max_events, max_bytes));
+  sync::EncodeOptions enc;
+  enc.dictionary = dict;
+  PreparedBatch out;
+  out.first_seq = batch.first_seq;
+  out.events = static_cast<int64_t>(batch.events.size());
+  out.more = batch.more;
+  out.dict_id = dict_id;
+  out.max_bytes = max_bytes;
+  out.key_id = key.key_id();
+  HOSO_ASSIGN_OR_RETURN(out.file, sync::EncodeBatch(pin.central_id, store_->identity().node_id,
+                                                    batch.events, batch.first_seq,
+                                                    batch.prev_hash, key, enc,
+                                                    options_.clock->NowMs()));
+  return out;
 }
 
 // ---- The background loop -------------------------------------------------------------
@@ -563,10 +625,9 @@ void SyncLoop::Stop() {
 Result<json::object> SyncStatusJson(NodeStore& store) {
   Database& db = store.db();
   HOSO_ASSIGN_OR_RETURN(std::optional<CentralPin> pin, LoadCentralPin(db));
-  HOSO_ASSIGN_OR_RETURN(std::optional<int64_t> pending,
-                        db.QueryInt("SELECT COUNT(*) FROM outbox_events WHERE acked = 0"));
   HOSO_ASSIGN_OR_RETURN(int64_t acked, AckedSeq(db));
   HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
+  const int64_t pending = last - acked;
   HOSO_ASSIGN_OR_RETURN(int64_t last_sync_ms, SettingInt(db, kSettingLastSyncAt, 0));
   HOSO_ASSIGN_OR_RETURN(int64_t batch_events,
                         SettingInt(db, kSettingBatchEvents, kInitialBatchEvents));
@@ -578,7 +639,7 @@ Result<json::object> SyncStatusJson(NodeStore& store) {
   o["enrolled"] = pin.has_value();
   o["central_url"] = pin ? TextOrNull(pin->central_url) : json::value(nullptr);
   o["central_id"] = pin ? json::value(pin->central_id) : json::value(nullptr);
-  o["pending_events"] = pending.value_or(0);
+  o["pending_events"] = pending;
   o["acked_seq"] = acked;
   o["last_seq"] = last;
   o["last_sync_at"] =

@@ -16,6 +16,13 @@
 // node already saw acknowledged (sequence_gap, or an acked_seq below ours);
 // the outbox never deletes, so those are simply sent again.
 //
+// While the central applies a batch that leaves more events waiting, the
+// client reads and encodes the next one on its own thread's connection (the
+// request goes out on a short-lived thread); the next batch is still sent
+// only after the answer, and only when the answer's next position, the
+// batch size, dictionary and key are what it was prepared for: a resend
+// request drops it. The central still sees one batch per node at a time.
+//
 // Batch size adapts to the link: it starts at kInitialBatchEvents /
 // kInitialBatchBytes, halves after a failed exchange and doubles after a
 // successful one, within [1 event, kMaxBatchEvents / kMaxBatchBytes]; on a
@@ -36,6 +43,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -183,8 +191,27 @@ class SyncClient {
 
   int batch_events() const { return batch_events_; }
   int64_t batch_bytes() const { return batch_bytes_; }
+  // Batches read ahead during an exchange and then sent as they were, and
+  // those dropped because the answer asked for something else (a resend
+  // from an earlier seq, a smaller batch, another dictionary or key).
+  int64_t prepared_used() const { return prepared_used_; }
+  int64_t prepared_discarded() const { return prepared_discarded_; }
 
  private:
+  // An encoded batch and what it was made for.
+  struct PreparedBatch {
+    int64_t first_seq = 1;
+    int64_t events = 0;
+    bool more = false;
+    int64_t dict_id = 0;     // 0: no dictionary
+    int64_t max_bytes = 0;   // the byte cap it was read with
+    std::string key_id;      // of the key that signed it
+    std::string file;
+  };
+  Result<PreparedBatch> PrepareBatch(const CentralPin& pin, const sync::SigningKey& key,
+                                     const sync::Dictionary* dict, int64_t dict_id, int64_t from,
+                                     int max_events, int64_t max_bytes);
+
   Result<SyncReport> Exchange(bool* sent);
   Status Upload(SyncReport& report);
   void Adapt(bool success, int64_t sent_events, int64_t elapsed_ms);
@@ -195,6 +222,9 @@ class SyncClient {
   SyncClientOptions options_;
   int batch_events_ = kInitialBatchEvents;
   int64_t batch_bytes_ = kInitialBatchBytes;
+  std::optional<PreparedBatch> prepared_;
+  int64_t prepared_used_ = 0;
+  int64_t prepared_discarded_ = 0;
 };
 
 // ---- The background loop ---------------------------------------------------------------

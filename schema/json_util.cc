@@ -97,14 +97,18 @@ bool IsValidUtf8(std::string_view s) {
 }
 
 Result<json::value> ParseJson(std::string_view text, int max_depth) {
-  if (!IsValidUtf8(text)) return Status::InvalidArgument("body is not valid UTF-8");
   json::parse_options opts;
   opts.max_depth = static_cast<size_t>(max_depth);
+  // The parser refuses invalid UTF-8 inside strings itself, and any byte
+  // >= 0x80 outside a string is a syntax error: valid JSON text is valid
+  // UTF-8, so the text is only scanned again to name the error.
+  opts.allow_invalid_utf8 = false;
   boost::system::error_code ec;
   json::stream_parser p({}, opts);
   p.write(text.data(), text.size(), ec);
   if (!ec) p.finish(ec);
   if (ec) {
+    if (!IsValidUtf8(text)) return Status::InvalidArgument("body is not valid UTF-8");
     return Status::InvalidArgument("malformed JSON: " + ec.message());
   }
   return p.release();

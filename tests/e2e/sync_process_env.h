@@ -283,7 +283,9 @@ class SyncProcessTest : public ::testing::Test {
     std::vector<EventRow> rows;
     auto db = OpenReadOnly(node.dir + "/node.db");
     if (db == nullptr) return rows;
-    auto st = db->Prepare("SELECT seq, event_id, hash, acked FROM outbox_events ORDER BY seq");
+    auto st = db->Prepare(
+        "SELECT seq, event_id, hash, seq <= (SELECT acked_seq FROM outbox_ack) "
+        "FROM outbox_events ORDER BY seq");
     EXPECT_TRUE(st.ok()) << st.status().ToString();
     if (!st.ok()) return rows;
     while (NextRow(*st)) {

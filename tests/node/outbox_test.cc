@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "schema/events.h"
 #include "schema/ids.h"
@@ -206,6 +207,73 @@ TEST_F(OutboxTest, PendingEventsSkipAckedOnesAndHonourTheLimit) {
   EXPECT_TRUE(PendingEvents(*db_, 0, 0).status().IsInvalidArgument());
   EXPECT_TRUE(MarkAcked(*db_, 6).IsInvalidArgument());
   EXPECT_TRUE(VerifyChain(*db_).ok());  // acked moves; the chain does not
+}
+
+TEST_F(OutboxTest, TheAckPositionMovesOnlyForwardAndSurvivesReopen) {
+  for (int i = 1; i <= 5; ++i) Append(Ticket(i));
+  EXPECT_EQ(AckedPosition(*db_).value(), 0);
+  ASSERT_TRUE(MarkAcked(*db_, 3).ok());
+  EXPECT_EQ(AckedPosition(*db_).value(), 3);
+  // An older acknowledgement (a stale down-sync) leaves the position alone.
+  ASSERT_TRUE(MarkAcked(*db_, 1).ok());
+  EXPECT_EQ(AckedPosition(*db_).value(), 3);
+  // The schema refuses a step back, a step past the outbox and removal.
+  EXPECT_FALSE(db_->Exec("UPDATE outbox_ack SET acked_seq = 2").ok());
+  EXPECT_FALSE(db_->Exec("UPDATE outbox_ack SET acked_seq = 6").ok());
+  EXPECT_FALSE(db_->Exec("DELETE FROM outbox_ack").ok());
+  EXPECT_FALSE(db_->Exec("INSERT INTO outbox_ack VALUES (2, 0)").ok());
+
+  db_.reset();
+  auto db = OpenNodeDatabase(tmp_ + "/node.db");
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  db_ = std::move(*db);
+  EXPECT_EQ(AckedPosition(*db_).value(), 3);
+  auto all = EventsFrom(*db_, 1, 10).value();
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_TRUE(all[2].acked);
+  EXPECT_FALSE(all[3].acked);
+  EXPECT_EQ(PendingEvents(*db_, 0, 10).value().front().event.seq, 4);
+}
+
+TEST_F(OutboxTest, ForEachEventFromStopsWhenTheCallbackSaysSo) {
+  for (int i = 1; i <= 6; ++i) Append(Ticket(i));
+  std::vector<int64_t> seen;
+  ASSERT_TRUE(ForEachEventFrom(*db_, 2, 10, [&](OutboxRecord& r) {
+                seen.push_back(r.event.seq);
+                return seen.size() < 3;
+              }).ok());
+  EXPECT_EQ(seen, (std::vector<int64_t>{2, 3, 4}));
+  seen.clear();
+  ASSERT_TRUE(ForEachEventFrom(*db_, 5, 10, [&](OutboxRecord& r) {
+                seen.push_back(r.event.seq);
+                return true;
+              }).ok());
+  EXPECT_EQ(seen, (std::vector<int64_t>{5, 6}));
+  EXPECT_TRUE(ForEachEventFrom(*db_, 1, 0, [](OutboxRecord&) { return true; }).IsInvalidArgument());
+}
+
+TEST_F(OutboxTest, UpgradingCarriesTheAckFlagsOverAsThePosition) {
+  // A database as schema version 3 left it: flags on seq 1..2 of 4.
+  db_.reset();
+  const std::string path = tmp_ + "/old.db";
+  std::vector<EmbeddedSql> v3(NodeMigrationFiles().begin(), NodeMigrationFiles().begin() + 3);
+  {
+    auto old = Database::Open(path);
+    ASSERT_TRUE(old.ok()) << old.status().ToString();
+    ASSERT_TRUE(Migrate(**old, v3).ok());
+    db_ = std::move(*old);
+    ASSERT_TRUE(
+        db_->Exec(std::string("INSERT INTO node_settings VALUES ('node_id', '") + kNodeId + "')")
+            .ok());
+    for (int i = 1; i <= 4; ++i) Append(Ticket(i));
+    ASSERT_TRUE(db_->Exec("UPDATE outbox_events SET acked = 1 WHERE seq <= 2").ok());
+    db_.reset();
+  }
+  auto db = OpenNodeDatabase(path);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  db_ = std::move(*db);
+  EXPECT_EQ(AckedPosition(*db_).value(), 2);
+  EXPECT_TRUE(VerifyChain(*db_).ok());
 }
 
 TEST_F(OutboxTest, OutboxWithoutANodeIdIsNotFound) {

@@ -176,6 +176,59 @@ TEST_F(SyncClientTest, ALargeOutboxGoesInBatchesOfTheCurrentSize) {
   EXPECT_EQ(PendingCount(), 0);
 }
 
+TEST_F(SyncClientTest, TheNextBatchIsReadAheadDuringAnExchangeAndEveryEventArrivesOnce) {
+  EnrolNode();
+  AddEvents(3500);
+  SyncClient client = Client();
+  int exchanges = 0;
+  for (bool more = true; more && exchanges < 10; ++exchanges) {
+    auto r = client.RunOnce();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    more = r->more;
+  }
+  // 500, 1000, then the rest: the second and third batches were read ahead.
+  EXPECT_EQ(exchanges, 3);
+  EXPECT_EQ(client.prepared_used(), 2);
+  EXPECT_EQ(client.prepared_discarded(), 0);
+  EXPECT_EQ(CentralEvents(), 3500);
+  EXPECT_EQ(CentralDistinctSeqs(), 3500);
+  EXPECT_EQ(PendingCount(), 0);
+}
+
+TEST_F(SyncClientTest, ABatchReadAheadIsDroppedWhenTheCentralAsksForAnEarlierSeq) {
+  EnrolNode();
+  AddEvents(1200);
+  SyncClient client = Client();
+  auto first = client.RunOnce();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->more);  // seq 501.. is read ahead
+  // What a sequence_gap answer records: the central wants seq 1 again.
+  ASSERT_TRUE(RecordRefusal(*store_, "sequence_gap", "", 1).ok());
+  auto again = client.RunOnce();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->first_seq, 1);
+  EXPECT_EQ(client.prepared_discarded(), 1);
+  EXPECT_EQ(client.prepared_used(), 0);
+  for (int i = 0; i < 5 && PendingCount() > 0; ++i) ASSERT_TRUE(client.RunOnce().ok());
+  EXPECT_EQ(CentralEvents(), 1200);
+  EXPECT_EQ(CentralDistinctSeqs(), 1200);
+  EXPECT_EQ(PendingCount(), 0);
+}
+
+TEST_F(SyncClientTest, ABatchReadAheadIsDroppedAfterAFailedExchange) {
+  EnrolNode();
+  AddEvents(1200);
+  SyncClient client = Client();
+  transport_->lose_next_answers = 1;
+  ASSERT_FALSE(client.RunOnce().ok());
+  auto r = client.RunOnce();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->first_seq, 1);
+  EXPECT_EQ(client.prepared_used(), 0);
+  EXPECT_EQ(client.prepared_discarded(), 0);  // nothing was kept from the failed one
+  EXPECT_EQ(CentralDistinctSeqs(), CentralEvents());
+}
+
 TEST_F(SyncClientTest, BatchSizeHalvesAfterEachFailureDownToOneEvent) {
   EnrolNode();
   AddEvents(3);

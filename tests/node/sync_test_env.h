@@ -218,7 +218,8 @@ class SyncEnv : public ::testing::Test {
     return v.ok() ? v->value_or(-1) : -1;
   }
   int64_t OutboxCount() { return NodeInt("SELECT COUNT(*) FROM outbox_events"); }
-  int64_t PendingCount() { return NodeInt("SELECT COUNT(*) FROM outbox_events WHERE acked = 0"); }
+  int64_t PendingCount() { return NodeInt(
+      "SELECT COUNT(*) FROM outbox_events WHERE seq > (SELECT acked_seq FROM outbox_ack)"); }
 
   int64_t CentralInt(const std::string& sql) {
     auto db = central_->Db();

@@ -557,6 +557,18 @@ TEST(ChainHashTest, ChangesWhenAnyByteOfTheEventChanges) {
   }
 }
 
+TEST(ParseJsonTest, TextThatIsNotUtf8IsRefusedAsSuchInsideAndOutsideStrings) {
+  for (const std::string& text : {std::string("{\"a\":\"bad \xC3\x28 byte\"}"),
+                                 std::string("{\"a\":\"\xED\xA0\x80\"}"),  // a surrogate
+                                 std::string("{\"a\":1}\xFF")}) {
+    Result<json::value> v = ParseJson(text);
+    ASSERT_FALSE(v.ok()) << text;
+    EXPECT_EQ(v.status().message(), "body is not valid UTF-8") << text;
+  }
+  EXPECT_EQ(ParseJson("{\"a\":").status().message().rfind("malformed JSON", 0), 0u);
+  EXPECT_EQ(ParseJson("{\"tên\":\"Nguyễn Văn An\"}")->at("tên").as_string(), "Nguyễn Văn An");
+}
+
 TEST(ChainHashTest, ChangesWhenAnyByteOfThePreviousHashChanges) {
   const std::string canonical = CanonicalJson(SampleEvent(T::kTicketIssued));
   const std::string prev = ChainHash(GenesisHash(), "previous");
