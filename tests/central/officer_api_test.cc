@@ -36,6 +36,17 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"GET /api/admin/users", {"admin"}},
     {"GET /api/admin/audit", {"admin"}},
     {"GET /api/audit", {"admin", "supervisor"}},
+    {"GET /api/officer/inbox", {"admin", "supervisor", "officer"}},
+    {"GET /api/officer/dossiers/{code}", {"admin", "supervisor", "officer"}},
+    {"GET /api/officer/dossiers/{code}/form02", {"admin", "supervisor", "officer"}},
+    {"POST /api/officer/dossiers/{code}/assign", {"admin", "supervisor"}},
+    {"POST /api/officer/dossiers/{code}/transfer", {"admin", "supervisor"}},
+    {"POST /api/officer/dossiers/{code}/supplement", {"admin", "supervisor", "officer"}},
+    {"POST /api/officer/dossiers/{code}/payment", {"admin", "supervisor", "officer"}},
+    {"POST /api/officer/dossiers/{code}/result", {"admin", "supervisor", "officer"}},
+    {"POST /api/officer/dossiers/{code}/apology", {"admin", "supervisor", "officer"}},
+    {"POST /api/officer/dossiers/{code}/stop", {"admin", "supervisor", "officer"}},
+    {"POST /api/officer/dossiers/{code}/withdrawal", {"admin", "supervisor", "officer"}},
 };
 
 const char* const kCallers[] = {"anonymous", "admin", "supervisor", "officer", "dispatcher"};
@@ -151,7 +162,7 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
     }
   }
   EXPECT_EQ(Audit(kAuditForbidden).size(), denied_roles);
-  EXPECT_EQ(denied_roles, 8u);
+  EXPECT_EQ(denied_roles, 21u);
 }
 
 TEST_F(OfficerApiTest, LoginSetsACookieThatAuthenticatesUntilLogout) {
