@@ -510,6 +510,59 @@ json::object DossierProjection::ToJson(UnixMs now_ms) const {
   return o;
 }
 
+Result<std::vector<json::object>> TakeEventItems(Database& db, const std::string& node_id,
+                                                 int64_t prior_high_water, int64_t new_high_water,
+                                                 bool proves_receipt) {
+  HOSO_ASSIGN_OR_RETURN(Statement q,
+                        db.Prepare("SELECT confirmed_seq, answered_hw, answered_through FROM "
+                                   "node_event_downflow WHERE node_id = ?1"));
+  q.Bind(1, node_id);
+  HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
+  int64_t confirmed = row ? q.ColumnInt(0) : 0;
+  const int64_t answered_hw = row ? q.ColumnInt(1) : 0;
+  int64_t answered_through = row ? q.ColumnInt(2) : 0;
+  if (proves_receipt && answered_hw == prior_high_water) {
+    confirmed = std::max(confirmed, answered_through);
+  }
+  HOSO_ASSIGN_OR_RETURN(
+      Statement ev,
+      db.Prepare("SELECT seq, node_id, event_id, type, schema_version, dossier_code, payload, "
+                 "device_time_ms, actor FROM central_events WHERE origin_node_id = ?1 AND "
+                 "seq > ?2 ORDER BY seq"));
+  ev.Bind(1, node_id).Bind(2, confirmed);
+  std::vector<json::object> items;
+  int64_t through = confirmed;
+  for (;;) {
+    HOSO_ASSIGN_OR_RETURN(bool more, ev.Step());
+    if (!more) break;
+    HOSO_ASSIGN_OR_RETURN(json::object payload, ParseJsonObject(ev.ColumnText(6)));
+    json::object e{{"event_id", ev.ColumnText(2)},
+                   {"type", ev.ColumnText(3)},
+                   {"schema_version", ev.ColumnInt(4)},
+                   {"node_id", ev.ColumnText(1)},
+                   {"seq", ev.ColumnInt(0)},
+                   {"device_time_ms", ev.ColumnInt(7)},
+                   {"dossier_code", ev.ColumnText(5)},
+                   {"actor", ev.ColumnText(8)},
+                   {"payload", std::move(payload)}};
+    items.push_back(json::object{{"kind", "event"}, {"event", std::move(e)}});
+    through = ev.ColumnInt(0);
+  }
+  if (new_high_water != prior_high_water) answered_through = through;
+  HOSO_ASSIGN_OR_RETURN(
+      Statement up,
+      db.Prepare("INSERT INTO node_event_downflow (node_id, confirmed_seq, answered_hw, "
+                 "answered_through) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (node_id) DO UPDATE SET "
+                 "confirmed_seq = excluded.confirmed_seq, answered_hw = excluded.answered_hw, "
+                 "answered_through = excluded.answered_through"));
+  HOSO_RETURN_IF_ERROR(up.Bind(1, node_id)
+                           .Bind(2, confirmed)
+                           .Bind(3, new_high_water != prior_high_water ? new_high_water : answered_hw)
+                           .Bind(4, answered_through)
+                           .Run());
+  return items;
+}
+
 Outcome<OfficerActionResult> RecordOfficerAction(Database& db, const std::string& central_id,
                                                  const Actor& actor,
                                                  const std::string& dossier_code, EventType type,

@@ -148,6 +148,23 @@ struct InboxQuery {
 // conflicts loaded).
 Result<std::vector<DossierProjection>> ListInbox(Database& db, const InboxQuery& q);
 
+// ---- Down-flow to the nodes ------------------------------------------------
+
+// The {"kind":"event","event":{...}} items of a down-sync answering a
+// request of `node_id`: every officer's event of a dossier the node received
+// (central_events.origin_node_id) that the node is not yet proven to hold,
+// in central seq order. `prior_high_water` is the node's high water before
+// the request and `new_high_water` after it. `proves_receipt`: the request
+// starts right after prior_high_water over HTTP, which a node does only once
+// it holds an answer acknowledging prior_high_water; every answer that did
+// carried the events of the answer that moved the high water there, so
+// those are confirmed and not sent again. Files are written ahead and prove
+// nothing. The node applies each event once by its event id, so sending one
+// again is harmless. Call inside the transaction that answers the request.
+Result<std::vector<json::object>> TakeEventItems(Database& db, const std::string& node_id,
+                                                 int64_t prior_high_water, int64_t new_high_water,
+                                                 bool proves_receipt);
+
 // ---- Officers' actions -----------------------------------------------------
 
 struct OfficerActionResult {

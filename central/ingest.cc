@@ -240,6 +240,11 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
   HOSO_ASSIGN_OR_RETURN(std::vector<json::object> blocks,
                         TakeWaybillBlockItems(db, h.node_id, now));
   for (json::object& b : blocks) d.items.push_back(std::move(b));
+  HOSO_ASSIGN_OR_RETURN(
+      std::vector<json::object> events,
+      TakeEventItems(db, h.node_id, p.high_water, d.acked_seq,
+                     channel == Channel::kHttp && h.first_seq == p.high_water + 1));
+  for (json::object& e : events) d.items.push_back(std::move(e));
   return d;
 }
 

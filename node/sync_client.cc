@@ -6,6 +6,7 @@
 #include <random>
 #include <utility>
 
+#include "node/central_events.h"
 #include "node/waybills.h"
 #include "schema/calendar.h"
 #include "schema/catalog.h"
@@ -284,8 +285,6 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
           store.fs()->WriteFileAtomic(DictionaryPath(store, dict.dict_id), dict.bytes, 0644));
       newest_dict = std::max(newest_dict, dict.dict_id);
       ++fx.dictionaries;
-    } else if (*kind == "event") {
-      ++fx.events;
     }
   }
 
@@ -328,6 +327,9 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
       ins.Bind(1, block_id).Bind(2, prefix).Bind(3, first).Bind(4, last_no).Bind(5, clock->NowMs());
       HOSO_RETURN_IF_ERROR(ins.Run());
       fx.waybill_blocks += db.Changes() > 0 ? 1 : 0;
+    } else if (*kind == "event") {
+      HOSO_ASSIGN_OR_RETURN(bool stored, ApplyCentralEventItem(db, item, clock->NowMs()));
+      fx.events += stored ? 1 : 0;
     } else if (auto reason = RevocationOf(item, node_id, key.key_id())) {
       fx.revoked = true;
       fx.revoked_reason = *reason;

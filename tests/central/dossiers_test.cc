@@ -199,6 +199,31 @@ class DossierStoreTest : public UsersFixture {
     return v.ok() && *v ? **v : -1;
   }
 
+  // The central seqs of the officer events a down-sync carries.
+  std::vector<int64_t> EventItems(const IngestReport& report) {
+    std::vector<int64_t> out;
+    for (const json::object& item : OpenDownSync(report.downsync, desk_).items) {
+      if (item.at("kind").as_string() != "event") continue;
+      const json::object& e = item.at("event").as_object();
+      EXPECT_TRUE(EventFromJsonObject(e).ok()) << ToJson(e);
+      EXPECT_EQ(e.at("node_id").as_string(), kCentralId);
+      out.push_back(e.at("seq").as_int64());
+    }
+    return out;
+  }
+  // A poll of the desk over `channel`.
+  IngestReport Poll(Channel channel = Channel::kHttp) {
+    const int64_t next = static_cast<int64_t>(desk_.log.size()) + 1;
+    return Apply(Batch(desk_, next, next - 1), channel);
+  }
+  // One more ticket event of the desk, sent.
+  IngestReport SendTicket(Channel channel = Channel::kHttp) {
+    testing::Extend(desk_.log, {NewEvent(EventType::kTicketIssued, "desk-01", clock_.NowMs(),
+                                         testing::TicketPayload(1))});
+    const int64_t seq = static_cast<int64_t>(desk_.log.size());
+    return Apply(Batch(desk_, seq, seq), channel);
+  }
+
   TestNode desk_;
   User officer_;
 };
@@ -322,6 +347,49 @@ TEST_F(DossierStoreTest, SupplementRequestPausesTheClockUntilTheDeskTakesItIn) {
   EXPECT_EQ(p.state.status, DossierStatus::kProcessing);
   EXPECT_EQ(p.paused_total_ms, 3 * kDay);
   EXPECT_EQ(p.state.appointment_ms, kT0 + 13 * kDay);
+}
+
+TEST_F(DossierStoreTest, OfficerEventsFlowDownToTheOriginNodeUntilItEvidentlyHoldsThem) {
+  Receive(1, kT0 + 10 * kDay);
+  ASSERT_TRUE(Act(1, EventType::kHandlerAssigned, Assign("an")).ok());
+  // A quiet desk is sent the event in every answer: a poll proves nothing
+  // about the answer to the previous poll.
+  EXPECT_EQ(EventItems(Poll()), std::vector<int64_t>{1});
+  EXPECT_EQ(EventItems(Poll()), std::vector<int64_t>{1});
+  // The answer to an applied batch carries it too; the next request that
+  // starts right after that batch proves the answer arrived.
+  EXPECT_EQ(EventItems(SendTicket()), std::vector<int64_t>{1});
+  EXPECT_TRUE(EventItems(Poll()).empty());
+  ASSERT_TRUE(Act(1, EventType::kPaymentRequested,
+                  json::object{{"amount_vnd", 100000}, {"description", "lệ phí"}})
+                  .ok());
+  EXPECT_EQ(EventItems(Poll()), std::vector<int64_t>{2});
+}
+
+TEST_F(DossierStoreTest, ALostAnswerIsAnsweredAgainWithTheSameEvents) {
+  Receive(1, kT0 + 10 * kDay);
+  ASSERT_TRUE(Act(1, EventType::kHandlerAssigned, Assign("an")).ok());
+  testing::Extend(desk_.log, {NewEvent(EventType::kTicketIssued, "desk-01", clock_.NowMs(),
+                                       testing::TicketPayload(1))});
+  const int64_t seq = static_cast<int64_t>(desk_.log.size());
+  const std::string batch = Batch(desk_, seq, seq);
+  EXPECT_EQ(EventItems(Apply(batch)), std::vector<int64_t>{1});  // this answer is lost
+  IngestReport again = Apply(batch);
+  EXPECT_EQ(again.result, "duplicate");
+  EXPECT_EQ(EventItems(again), std::vector<int64_t>{1});
+  EXPECT_TRUE(EventItems(Poll()).empty());
+}
+
+TEST_F(DossierStoreTest, FilesNeverConfirmAndOtherNodesAreNotSentTheEvents) {
+  Receive(1, kT0 + 10 * kDay);
+  TestNode other = Enrol("desk-02", testing::kOtherUnit, 0);
+  ASSERT_TRUE(Act(1, EventType::kHandlerAssigned, Assign("an")).ok());
+  EXPECT_EQ(EventItems(SendTicket(Channel::kFile)), std::vector<int64_t>{1});
+  EXPECT_EQ(EventItems(SendTicket(Channel::kFile)), std::vector<int64_t>{1});
+  IngestReport poll = Apply(Batch(other, 1, 0));
+  for (const json::object& item : OpenDownSync(poll.downsync, other).items) {
+    EXPECT_NE(item.at("kind").as_string(), "event");
+  }
 }
 
 }  // namespace

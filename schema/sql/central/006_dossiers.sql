@@ -96,3 +96,20 @@ CREATE TABLE dossier_steps (
   event_id TEXT NOT NULL,
   PRIMARY KEY (dossier_code, step_no)
 ) STRICT, WITHOUT ROWID;
+
+-- What of the central's events each node has been sent in down-syncs
+-- (central/dossiers.h, sync/FORMAT.md "When the central sends which item").
+-- Every officer's event of a dossier the node received is sent in every
+-- answer until the node has evidently received one that carried it:
+-- confirmed_seq is the central seq through which that is proven;
+-- answered_hw / answered_through are the node's high water and the last
+-- central seq of the answer that moved it there.
+CREATE TABLE node_event_downflow (
+  node_id TEXT NOT NULL PRIMARY KEY REFERENCES nodes (node_id),
+  confirmed_seq INTEGER NOT NULL DEFAULT 0 CHECK (confirmed_seq >= 0),
+  answered_hw INTEGER NOT NULL DEFAULT 0 CHECK (answered_hw >= 0),
+  answered_through INTEGER NOT NULL DEFAULT 0 CHECK (answered_through >= 0)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX central_events_by_origin ON central_events (origin_node_id, seq)
+  WHERE origin_node_id IS NOT NULL;
