@@ -62,6 +62,7 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"GET", "/api/admin/users", kAdmin, nullptr}, &OfficerApi::AdminUsers},
       {{"GET", "/api/admin/audit", kAdmin, kAuditRead}, &OfficerApi::AdminAudit},
       {{"GET", "/api/audit", kSupervisors, kAuditRead}, &OfficerApi::UnitAudit},
+      {{"GET", "/officer", kPublic, nullptr}, &OfficerApi::Page},
       {{"GET", "/api/officer/inbox", kOfficers, nullptr}, &OfficerApi::Inbox},
       {{"GET", "/api/officer/dossiers/{code}", kOfficers, nullptr}, &OfficerApi::DossierDetail},
       {{"GET", "/api/officer/dossiers/{code}/form02", kOfficers, nullptr}, &OfficerApi::Form02},

@@ -102,6 +102,7 @@ class OfficerApi {
   // The officers' workflow (officer_dossiers.cc, docs/API.md "Officers'
   // workflow"): officers and supervisors act on the dossiers of their unit,
   // admins on all.
+  HttpResponse Page(const Call& call) const;  // the officers' web page
   HttpResponse Inbox(const Call& call) const;
   HttpResponse DossierDetail(const Call& call) const;
   HttpResponse Form02(const Call& call) const;

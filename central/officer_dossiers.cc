@@ -1,13 +1,15 @@
 // The officers' workflow routes of OfficerApi (the rows under
 // /api/officer/ in OfficerApi::Entries()): the inbox, a dossier with its
 // timeline and Form 05 log, printable Form 02, and one route per action,
-// each recorded by RecordOfficerAction (central/dossiers.h).
+// each recorded by RecordOfficerAction (central/dossiers.h); and the web
+// page (/officer, central/web/officer.html) that calls them.
 #include <charconv>
 #include <string>
 #include <utility>
 
 #include "central/dossiers.h"
 #include "central/officer_api.h"
+#include "central/web_assets.h"
 #include "schema/json_util.h"
 
 namespace hoso::central {
@@ -95,6 +97,18 @@ Result<json::object> PayloadFrom(const json::object& body, EventType type,
 HttpResponse Refused(const Refusal& r) { return r.ToHttp(); }
 
 }  // namespace
+
+HttpResponse OfficerApi::Page(const Call&) const {
+  for (const WebAsset& a : WebAssets()) {
+    if (a.path != "/officer.html") continue;
+    HttpResponse r;
+    r.content_type = std::string(a.content_type);
+    r.body = std::string(a.body);
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  }
+  return ErrorResponse(404, "not_found", "the officers' page is not in this build");
+}
 
 HttpResponse OfficerApi::Inbox(const Call& call) const {
   const User& user = call.session->user;

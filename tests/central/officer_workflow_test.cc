@@ -182,5 +182,19 @@ TEST_F(OfficerWorkflowTest, SupplementRequestPrintsForm02WithItsItemsEscaped) {
   EXPECT_EQ(f.body.find("<CCCD>"), std::string::npos);
 }
 
+TEST_F(OfficerWorkflowTest, TheOfficersPageIsServedFromTheBinaryWithNoExternalAssets) {
+  auto r = client_->Send("GET", "/officer", "", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->content_type, "text/html; charset=utf-8");
+  for (const char* text : {"Đăng nhập", "English", "/api/officer/inbox", "Mẫu 05", "/form02",
+                           "data-action=\"assign\"", "data-action=\"apology\""}) {
+    EXPECT_NE(r->body.find(text), std::string::npos) << text;
+  }
+  for (const char* external : {"src=\"http", "href=\"http", "@import", "//cdn"}) {
+    EXPECT_EQ(r->body.find(external), std::string::npos) << external;
+  }
+}
+
 }  // namespace
 }  // namespace hoso::central
