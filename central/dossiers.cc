@@ -19,7 +19,9 @@ std::optional<std::string> OptString(const json::object& o, std::string_view key
   return v.ok() ? *v : std::nullopt;
 }
 
-json::value OptJson(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(); }
+json::value OptJson(const std::optional<std::string>& v) {
+  return v ? json::value(*v) : json::value();
+}
 json::value OptTime(const std::optional<UnixMs>& v) {
   return v ? json::value(FormatLocalIso(*v)) : json::value();
 }
@@ -132,6 +134,25 @@ void ApplyEffects(DossierProjection& p, const DossierEvent& e,
   }
 }
 
+// Statements prepared once for a whole refold, keyed by their SQL; each is
+// reset (bindings cleared) when handed out again.
+class StatementCache {
+ public:
+  Result<Statement*> Get(Database& db, const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+      HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+      it = statements_.emplace(sql, std::move(st)).first;
+    } else {
+      it->second.Reset();
+    }
+    return &it->second;
+  }
+
+ private:
+  std::map<std::string, Statement> statements_;
+};
+
 const char kProjectionColumns[] =
     "dossier_code, unit_code, procedure_id, status, received_at_ms, appointment_ms, "
     "handler_id, handler_name, paused_since_ms, paused_total_ms, apology_count, "
@@ -161,19 +182,21 @@ DossierProjection ReadProjectionRow(const Statement& q) {
   return p;
 }
 
-Status WriteProjection(Database& db, const DossierProjection& p, UnixMs now) {
+Status WriteProjection(Database& db, StatementCache& cache, const DossierProjection& p,
+                       UnixMs now) {
   HOSO_ASSIGN_OR_RETURN(
-      Statement up,
-      db.Prepare(std::string("INSERT OR REPLACE INTO dossiers (") + kProjectionColumns +
-                 ", conflict_count, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                 "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
-  up.Bind(1, p.dossier_code).Bind(2, p.unit_code).Bind(3, p.procedure_id);
+      Statement * up,
+      cache.Get(db,
+                std::string("INSERT OR REPLACE INTO dossiers (") + kProjectionColumns +
+                    ", conflict_count, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
+  up->Bind(1, p.dossier_code).Bind(2, p.unit_code).Bind(3, p.procedure_id);
   if (p.state.status) {
-    up.Bind(4, StatusNumber(*p.state.status));
+    up->Bind(4, StatusNumber(*p.state.status));
   } else {
-    up.BindNull(4);
+    up->BindNull(4);
   }
-  up.Bind(5, p.received_at_ms)
+  up->Bind(5, p.received_at_ms)
       .Bind(6, p.state.appointment_ms)
       .Bind(7, p.handler_id)
       .Bind(8, p.handler_name)
@@ -187,19 +210,20 @@ Status WriteProjection(Database& db, const DossierProjection& p, UnixMs now) {
       .Bind(16, p.event_count)
       .Bind(17, static_cast<int64_t>(p.conflicts.size()))
       .Bind(18, now);
-  HOSO_RETURN_IF_ERROR(up.Run());
+  HOSO_RETURN_IF_ERROR(up->Run());
 
-  HOSO_ASSIGN_OR_RETURN(Statement del,
-                        db.Prepare("DELETE FROM dossier_steps WHERE dossier_code = ?1"));
-  HOSO_RETURN_IF_ERROR(del.Bind(1, p.dossier_code).Run());
+  HOSO_ASSIGN_OR_RETURN(Statement * del,
+                        cache.Get(db, "DELETE FROM dossier_steps WHERE dossier_code = ?1"));
+  HOSO_RETURN_IF_ERROR(del->Bind(1, p.dossier_code).Run());
   HOSO_ASSIGN_OR_RETURN(
-      Statement step,
-      db.Prepare("INSERT INTO dossier_steps (dossier_code, step_no, unit_code, handler_id, "
-                 "handler_name, from_handler_id, handed_by, started_at_ms, deadline_ms, "
-                 "ended_at_ms, outcome, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                 "?10, ?11, ?12)"));
+      Statement * step,
+      cache.Get(db,
+                "INSERT INTO dossier_steps (dossier_code, step_no, unit_code, handler_id, "
+                "handler_name, from_handler_id, handed_by, started_at_ms, deadline_ms, "
+                "ended_at_ms, outcome, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                "?10, ?11, ?12)"));
   for (const DossierStep& s : p.steps) {
-    step.Bind(1, p.dossier_code)
+    step->Bind(1, p.dossier_code)
         .Bind(2, s.step_no)
         .Bind(3, s.unit_code)
         .Bind(4, s.handler_id)
@@ -211,34 +235,36 @@ Status WriteProjection(Database& db, const DossierProjection& p, UnixMs now) {
         .Bind(10, s.ended_at_ms)
         .Bind(11, s.outcome)
         .Bind(12, s.event_id);
-    HOSO_RETURN_IF_ERROR(step.Run());
+    HOSO_RETURN_IF_ERROR(step->Run());
   }
 
   // Conflicts keep the time they were first seen; one that a later event
   // resolved (the order changed) goes.
-  HOSO_ASSIGN_OR_RETURN(Statement old,
-                        db.Prepare("SELECT event_id FROM dossier_conflicts WHERE dossier_code = ?1"));
-  old.Bind(1, p.dossier_code);
+  HOSO_ASSIGN_OR_RETURN(
+      Statement * old,
+      cache.Get(db, "SELECT event_id FROM dossier_conflicts WHERE dossier_code = ?1"));
+  old->Bind(1, p.dossier_code);
   std::vector<std::string> stale;
   for (;;) {
-    HOSO_ASSIGN_OR_RETURN(bool row, old.Step());
+    HOSO_ASSIGN_OR_RETURN(bool row, old->Step());
     if (!row) break;
-    std::string id = old.ColumnText(0);
+    std::string id = old->ColumnText(0);
     if (std::none_of(p.conflicts.begin(), p.conflicts.end(),
                      [&](const DossierConflict& c) { return c.event_id == id; })) {
       stale.push_back(std::move(id));
     }
   }
-  HOSO_ASSIGN_OR_RETURN(Statement drop,
-                        db.Prepare("DELETE FROM dossier_conflicts WHERE event_id = ?1"));
-  for (const std::string& id : stale) HOSO_RETURN_IF_ERROR(drop.Bind(1, id).Run());
+  HOSO_ASSIGN_OR_RETURN(Statement * drop,
+                        cache.Get(db, "DELETE FROM dossier_conflicts WHERE event_id = ?1"));
+  for (const std::string& id : stale) HOSO_RETURN_IF_ERROR(drop->Bind(1, id).Run());
   HOSO_ASSIGN_OR_RETURN(
-      Statement add,
-      db.Prepare("INSERT INTO dossier_conflicts (event_id, dossier_code, node_id, seq, type, "
-                 "reason, detected_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                 "ON CONFLICT (event_id) DO UPDATE SET reason = excluded.reason"));
+      Statement * add,
+      cache.Get(db,
+                "INSERT INTO dossier_conflicts (event_id, dossier_code, node_id, seq, type, "
+                "reason, detected_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                "ON CONFLICT (event_id) DO UPDATE SET reason = excluded.reason"));
   for (const DossierConflict& c : p.conflicts) {
-    HOSO_RETURN_IF_ERROR(add.Bind(1, c.event_id)
+    HOSO_RETURN_IF_ERROR(add->Bind(1, c.event_id)
                              .Bind(2, p.dossier_code)
                              .Bind(3, c.node_id)
                              .Bind(4, c.seq)
@@ -261,29 +287,31 @@ Result<std::map<std::string, std::string>> NodeUnits(Database& db) {
   return out;
 }
 
-Result<std::vector<DossierEvent>> StoredEvents(Database& db, const std::string& code) {
+Result<std::vector<DossierEvent>> StoredEvents(Database& db, StatementCache& cache,
+                                               const std::string& code) {
   HOSO_ASSIGN_OR_RETURN(
-      Statement q,
-      db.Prepare("SELECT node_id, seq, event_id, type, payload, device_time_ms, actor, 0 "
-                 "FROM events WHERE dossier_code = ?1 UNION ALL "
-                 "SELECT node_id, seq, event_id, type, payload, device_time_ms, actor, 1 "
-                 "FROM central_events WHERE dossier_code = ?1"));
-  q.Bind(1, code);
+      Statement * q,
+      cache.Get(db,
+                "SELECT node_id, seq, event_id, type, payload, device_time_ms, actor, 0 "
+                "FROM events WHERE dossier_code = ?1 UNION ALL "
+                "SELECT node_id, seq, event_id, type, payload, device_time_ms, actor, 1 "
+                "FROM central_events WHERE dossier_code = ?1"));
+  q->Bind(1, code);
   std::vector<DossierEvent> out;
   for (;;) {
-    HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
+    HOSO_ASSIGN_OR_RETURN(bool row, q->Step());
     if (!row) break;
-    auto type = EventTypeFromName(q.ColumnText(3));
+    auto type = EventTypeFromName(q->ColumnText(3));
     if (!type.ok()) continue;  // a type this build does not know means nothing to the fold
     DossierEvent e;
-    e.node_id = q.ColumnText(0);
-    e.seq = q.ColumnInt(1);
-    e.event_id = q.ColumnText(2);
+    e.node_id = q->ColumnText(0);
+    e.seq = q->ColumnInt(1);
+    e.event_id = q->ColumnText(2);
     e.type = *type;
-    HOSO_ASSIGN_OR_RETURN(e.payload, ParseJsonObject(q.ColumnText(4)));
-    e.device_time_ms = q.ColumnInt(5);
-    e.actor = q.ColumnOptText(6);
-    e.by_central = q.ColumnInt(7) != 0;
+    HOSO_ASSIGN_OR_RETURN(e.payload, ParseJsonObject(q->ColumnText(4)));
+    e.device_time_ms = q->ColumnInt(5);
+    e.actor = q->ColumnOptText(6);
+    e.by_central = q->ColumnInt(7) != 0;
     out.push_back(std::move(e));
   }
   return out;
@@ -363,8 +391,9 @@ DossierProjection FoldDossier(const std::string& dossier_code, std::vector<Dossi
 Status RefoldDossiers(Database& db, const std::set<std::string>& codes, UnixMs now) {
   if (codes.empty()) return Status::OK();
   HOSO_ASSIGN_OR_RETURN(auto units, NodeUnits(db));
+  StatementCache cache;
   for (const std::string& code : codes) {
-    HOSO_ASSIGN_OR_RETURN(std::vector<DossierEvent> events, StoredEvents(db, code));
+    HOSO_ASSIGN_OR_RETURN(std::vector<DossierEvent> events, StoredEvents(db, cache, code));
     if (events.empty()) continue;
     DossierProjection p = FoldDossier(code, std::move(events), units);
     if (p.last_event_id.empty()) {
@@ -372,7 +401,7 @@ Status RefoldDossiers(Database& db, const std::set<std::string>& codes, UnixMs n
       p.last_event_id = p.conflicts.front().event_id;
       p.last_event_type = p.conflicts.front().type;
     }
-    HOSO_RETURN_IF_ERROR(WriteProjection(db, p, now).WithContext("folding dossier " + code));
+    HOSO_RETURN_IF_ERROR(WriteProjection(db, cache, p, now).WithContext("folding dossier " + code));
   }
   return Status::OK();
 }
@@ -387,7 +416,8 @@ Status FoldIngestedEvents(Database& db, const std::vector<sync::BatchEvent>& eve
 }
 
 Result<std::vector<DossierEvent>> DossierEvents(Database& db, const std::string& code) {
-  HOSO_ASSIGN_OR_RETURN(std::vector<DossierEvent> events, StoredEvents(db, code));
+  StatementCache cache;
+  HOSO_ASSIGN_OR_RETURN(std::vector<DossierEvent> events, StoredEvents(db, cache, code));
   return FoldOrder(std::move(events));
 }
 
@@ -476,14 +506,14 @@ json::object DossierProjection::ToJson(UnixMs now_ms) const {
   o["overdue"] = state.IsOverdue(now_ms);
   o["clock_paused"] = state.clock_paused();
   o["paused_total_ms"] = paused_total_ms;
-  o["handler"] = handler_id ? json::value(json::object{{"id", *handler_id},
-                                                       {"name", handler_name.value_or("")}})
-                            : json::value();
+  o["handler"] =
+      handler_id
+          ? json::value(json::object{{"id", *handler_id}, {"name", handler_name.value_or("")}})
+          : json::value();
   o["apology_count"] = state.apology_count;
   o["origin_node"] = OptJson(origin_node_id);
-  o["last_event"] = json::object{{"id", last_event_id},
-                                 {"type", last_event_type},
-                                 {"at", FormatLocalIso(last_event_at_ms)}};
+  o["last_event"] = json::object{
+      {"id", last_event_id}, {"type", last_event_type}, {"at", FormatLocalIso(last_event_at_ms)}};
   json::array steps_json;
   for (const DossierStep& s : steps) {
     steps_json.push_back(json::object{{"step", s.step_no},
@@ -555,11 +585,12 @@ Result<std::vector<json::object>> TakeEventItems(Database& db, const std::string
                  "answered_through) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (node_id) DO UPDATE SET "
                  "confirmed_seq = excluded.confirmed_seq, answered_hw = excluded.answered_hw, "
                  "answered_through = excluded.answered_through"));
-  HOSO_RETURN_IF_ERROR(up.Bind(1, node_id)
-                           .Bind(2, confirmed)
-                           .Bind(3, new_high_water != prior_high_water ? new_high_water : answered_hw)
-                           .Bind(4, answered_through)
-                           .Run());
+  HOSO_RETURN_IF_ERROR(
+      up.Bind(1, node_id)
+          .Bind(2, confirmed)
+          .Bind(3, new_high_water != prior_high_water ? new_high_water : answered_hw)
+          .Bind(4, answered_through)
+          .Run());
   return items;
 }
 
@@ -585,9 +616,9 @@ Outcome<OfficerActionResult> RecordOfficerAction(Database& db, const std::string
   std::optional<UnixMs> appointment;
   if (action == A::kIssueApology) appointment = OptInt(payload, "new_appointment_ms");
   if (action == A::kIssueApology && current->state.apology_count > 0) {
-    return Refuse(409, "apology_already_issued",
-                  "an apology has already been issued for dossier " + dossier_code +
-                      "; only one is allowed");
+    return Refuse(
+        409, "apology_already_issued",
+        "an apology has already been issued for dossier " + dossier_code + "; only one is allowed");
   }
   if (Status s = next.Apply(action, appointment); !s.ok()) {
     if (s.code() != Status::Code::kConflict) return Refusal::FromStatus(s);
@@ -643,17 +674,14 @@ Outcome<OfficerActionResult> RecordOfficerAction(Database& db, const std::string
   for (const DossierConflict& c : after->conflicts) {
     if (c.event_id == e.event_id) {
       // A node event dated after the central's clock got there first.
-      return Refuse(409, "invalid_transition",
-                    std::string(DossierActionName(action)) + " conflicts with a later event: " +
-                        c.reason);
+      return Refuse(
+          409, "invalid_transition",
+          std::string(DossierActionName(action)) + " conflicts with a later event: " + c.reason);
     }
   }
-  HOSO_RETURN_IF_ERROR(AppendAudit(db, now, actor,
-                                   std::string("dossier.") + DossierActionName(action),
-                                   dossier_code,
-                                   json::object{{"event_id", e.event_id},
-                                                {"seq", seq},
-                                                {"payload", e.payload}}));
+  HOSO_RETURN_IF_ERROR(
+      AppendAudit(db, now, actor, std::string("dossier.") + DossierActionName(action), dossier_code,
+                  json::object{{"event_id", e.event_id}, {"seq", seq}, {"payload", e.payload}}));
   HOSO_RETURN_IF_ERROR(txn.Commit());
   return OfficerActionResult{std::move(e), std::move(*after)};
 }

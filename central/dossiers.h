@@ -168,7 +168,7 @@ Result<std::vector<json::object>> TakeEventItems(Database& db, const std::string
 // ---- Officers' actions -----------------------------------------------------
 
 struct OfficerActionResult {
-  Event event;  // as stored, with its seq in the central's chain
+  Event event;                // as stored, with its seq in the central's chain
   DossierProjection dossier;  // after the action
 };
 

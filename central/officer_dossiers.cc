@@ -82,11 +82,11 @@ Result<json::object> PayloadFrom(const json::object& body, EventType type,
     if (iso) {
       // A bare date means the end of that local day.
       Result<Date> day = ParseDate(*iso);
-      Result<UnixMs> t = day.ok() ? Result<UnixMs>(LocalToUnixMs(AddDays(*day, 1), 0) - 1)
-                                  : ParseIsoTime(*iso);
+      Result<UnixMs> t =
+          day.ok() ? Result<UnixMs>(LocalToUnixMs(AddDays(*day, 1), 0) - 1) : ParseIsoTime(*iso);
       if (!t.ok()) {
-        return Status::InvalidArgument(
-            std::string(iso_key) + ": " + t.status().message(), std::string(iso_key));
+        return Status::InvalidArgument(std::string(iso_key) + ": " + t.status().message(),
+                                       std::string(iso_key));
       }
       payload[ms_key] = *t;
     }
@@ -216,11 +216,11 @@ HttpResponse OfficerApi::Form02(const Call& call) const {
       "<p>Hồ sơ số: <b>" +
       HtmlEscape(code) + "</b></p><p>Kính gửi: " + HtmlEscape(applicant) +
       "</p><p>Lý do: " + HtmlEscape(reason) +
-      "</p><p>Đề nghị bổ sung, hoàn thiện các nội dung sau:</p><ol>" + items + "</ol>" +
-      deadline + "<p>Thời gian giải quyết tạm dừng cho đến khi nhận đủ hồ sơ bổ sung.</p>" +
-      "<p>Ngày " + std::to_string(day.day) + " tháng " + std::to_string(day.month) + " năm " +
-      std::to_string(day.year) + "</p><p>Người yêu cầu: " +
-      HtmlEscape(request->actor.value_or("")) + "</p></body></html>";
+      "</p><p>Đề nghị bổ sung, hoàn thiện các nội dung sau:</p><ol>" + items + "</ol>" + deadline +
+      "<p>Thời gian giải quyết tạm dừng cho đến khi nhận đủ hồ sơ bổ sung.</p>" + "<p>Ngày " +
+      std::to_string(day.day) + " tháng " + std::to_string(day.month) + " năm " +
+      std::to_string(day.year) +
+      "</p><p>Người yêu cầu: " + HtmlEscape(request->actor.value_or("")) + "</p></body></html>";
   return r;
 }
 
@@ -235,8 +235,9 @@ HttpResponse OfficerApi::DossierAct(const Call& call, EventType type, json::obje
       RecordOfficerAction(**db, store_->central_id(), user.AsActor(call.request.remote_address),
                           code, type, std::move(payload), auth_->options().clock->NowMs());
   if (!done.ok()) return Refused(done.refusal());
-  return JsonResponse(200, json::object{{"event", EventToJsonObject(done->event)},
-                                        {"dossier", done->dossier.ToJson(done->event.device_time_ms)}});
+  return JsonResponse(200,
+                      json::object{{"event", EventToJsonObject(done->event)},
+                                   {"dossier", done->dossier.ToJson(done->event.device_time_ms)}});
 }
 
 // Assign and transfer name the handler by username; the event carries the
@@ -246,8 +247,8 @@ HttpResponse OfficerApi::Assign(const Call& call) const {
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
   auto handler = GetString(*body, "handler");
   if (!handler.ok()) return ErrorResponse(handler.status());
-  auto payload = PayloadFrom(*body, EventType::kHandlerAssigned, "step_deadline",
-                             "step_deadline_ms");
+  auto payload =
+      PayloadFrom(*body, EventType::kHandlerAssigned, "step_deadline", "step_deadline_ms");
   if (!payload.ok()) return ErrorResponse(payload.status());
   auto u = users_->FindUser(*handler);
   if (!u.ok() || u->disabled || !u->unit_code ||
@@ -273,8 +274,8 @@ HttpResponse OfficerApi::Transfer(const Call& call) const {
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
   auto handler = GetString(*body, "handler");
   if (!handler.ok()) return ErrorResponse(handler.status());
-  auto payload = PayloadFrom(*body, EventType::kHandlerTransferred, "step_deadline",
-                             "step_deadline_ms");
+  auto payload =
+      PayloadFrom(*body, EventType::kHandlerTransferred, "step_deadline", "step_deadline_ms");
   if (!payload.ok()) return ErrorResponse(payload.status());
   auto u = users_->FindUser(*handler);
   if (!u.ok() || u->disabled || !u->unit_code ||

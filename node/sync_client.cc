@@ -328,8 +328,11 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
       HOSO_RETURN_IF_ERROR(ins.Run());
       fx.waybill_blocks += db.Changes() > 0 ? 1 : 0;
     } else if (*kind == "event") {
-      HOSO_ASSIGN_OR_RETURN(bool stored, ApplyCentralEventItem(db, item, clock->NowMs()));
-      fx.events += stored ? 1 : 0;
+      // An item this build cannot read (a newer event version) is left out
+      // like an unknown kind rather than blocking every later down-sync.
+      Result<bool> stored = ApplyCentralEventItem(db, item, clock->NowMs());
+      if (!stored.ok() && !stored.status().IsInvalidArgument()) return stored.status();
+      fx.events += stored.ok() && *stored ? 1 : 0;
     } else if (auto reason = RevocationOf(item, node_id, key.key_id())) {
       fx.revoked = true;
       fx.revoked_reason = *reason;

@@ -17,10 +17,10 @@
 namespace hoso::central {
 namespace {
 
-using testing::UsersFixture;
 using testing::kCentralId;
 using testing::kT0;
 using testing::TestNode;
+using testing::UsersFixture;
 
 constexpr int64_t kHour = 3'600'000;
 constexpr int64_t kDay = 24 * kHour;
@@ -29,17 +29,16 @@ using testing::kUnit;
 std::string Code(int n) { return *FormatDossierCode(kUnit, Date{2026, 3, 12}, n); }
 
 json::object ReceivedPayload(UnixMs appointment) {
-  return json::object{{"procedure_id", "2.000620"},
-                      {"applicant", json::object{{"name", "Nguyễn Văn Ánh"}}},
-                      {"appointment_ms", appointment},
-                      {"lookup_secret_hash", "00ff"},
-                      {"catalog_version", "2026.1"},
-                      {"calendar_version", "2026.1"},
-                      {"return_method", "desk"}};
+  return json::object{
+      {"procedure_id", "2.000620"},    {"applicant", json::object{{"name", "Nguyễn Văn Ánh"}}},
+      {"appointment_ms", appointment}, {"lookup_secret_hash", "00ff"},
+      {"catalog_version", "2026.1"},   {"calendar_version", "2026.1"},
+      {"return_method", "desk"}};
 }
 
 json::object Assign(const std::string& handler, std::optional<UnixMs> deadline = std::nullopt) {
-  json::object p{{"unit_code", kUnit}, {"handler_id", handler}, {"handler_name", "Cán bộ " + handler}};
+  json::object p{
+      {"unit_code", kUnit}, {"handler_id", handler}, {"handler_name", "Cán bộ " + handler}};
   if (deadline) p["step_deadline_ms"] = *deadline;
   return p;
 }
@@ -68,8 +67,7 @@ std::vector<DossierEvent> Story() {
       Ev(kCentralId, 1, EventType::kHandlerAssigned, kT0 + kHour, Assign("an", kT0 + 3 * kDay)),
       Ev(kCentralId, 2, EventType::kSupplementRequested, kT0 + 2 * kHour,
          json::object{{"reason", "thiếu"}, {"items", json::array{"bản sao"}}}),
-      Ev("desk-01", 2, EventType::kSupplementReceived, kT0 + 2 * kDay + 2 * kHour,
-         json::object{}),
+      Ev("desk-01", 2, EventType::kSupplementReceived, kT0 + 2 * kDay + 2 * kHour, json::object{}),
       Ev(kCentralId, 3, EventType::kResultRecorded, kT0 + 4 * kDay,
          json::object{{"outcome", "approved"}}),
   };
@@ -182,8 +180,8 @@ class DossierStoreTest : public UsersFixture {
   Outcome<OfficerActionResult> Act(int n, EventType type, json::object payload) {
     auto db = store_->Db();
     EXPECT_TRUE(db.ok());
-    return RecordOfficerAction(**db, kCentralId, officer_.AsActor("127.0.0.1"), Code(n), type, std::move(payload),
-                               clock_.NowMs());
+    return RecordOfficerAction(**db, kCentralId, officer_.AsActor("127.0.0.1"), Code(n), type,
+                               std::move(payload), clock_.NowMs());
   }
 
   DossierProjection Load(int n) {
@@ -254,7 +252,8 @@ TEST_F(DossierStoreTest, OfficerActionsChainAtTheCentralAndAreAudited) {
   EXPECT_EQ(Load(1).state.status, DossierStatus::kPaymentRequested);
   EXPECT_EQ(Count("SELECT count(*) FROM central_events"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action LIKE 'dossier.%' "
-                  "AND target = '" + Code(1) + "'"),
+                  "AND target = '" +
+                  Code(1) + "'"),
             2);
   // The second event chains onto the first.
   auto db = store_->Db();
@@ -304,10 +303,9 @@ TEST_F(DossierStoreTest, EachOfficerActionIsAllowedOnlyWhereTheStateMachineSays)
   EXPECT_EQ(Load(3).state.status, DossierStatus::kWithdrawn);
   // Unknown dossiers and non-officer types are refused.
   EXPECT_EQ(Act(9, EventType::kHandlerAssigned, Assign("an")).refusal().code, "not_found");
-  EXPECT_EQ(Act(1, EventType::kResultReturned, json::object{{"recipient_name", "x"}})
-                .refusal()
-                .code,
-            "unsupported_action");
+  EXPECT_EQ(
+      Act(1, EventType::kResultReturned, json::object{{"recipient_name", "x"}}).refusal().code,
+      "unsupported_action");
 }
 
 TEST_F(DossierStoreTest, ApologyOnlyOnceAndOnlyBeforeTheAppointment) {

@@ -152,10 +152,10 @@ TEST_F(OfficerWorkflowTest, ActionsAreRefusedByUnitByRoleAndByTheStateMachine) {
             "invalid_transition");
   EXPECT_EQ(ErrorCode(Act("an", 2, "apology", {{"reason", "chậm"}, {"new_appointment", "nope"}})),
             "invalid_argument");
-  EXPECT_EQ(
-      Act("an", 2, "apology", {{"reason", "chậm"}, {"new_appointment", "2026-04-01T08:00:00+07:00"}})
-          .status,
-      200);
+  EXPECT_EQ(Act("an", 2, "apology",
+                {{"reason", "chậm"}, {"new_appointment", "2026-04-01T08:00:00+07:00"}})
+                .status,
+            200);
   EXPECT_EQ(ErrorCode(Act("an", 2, "apology",
                           {{"reason", "chậm"}, {"new_appointment", "2026-04-02T08:00:00+07:00"}})),
             "apology_already_issued");

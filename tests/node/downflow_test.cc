@@ -37,7 +37,8 @@ class DownflowTest : public testing::SyncEnv {
     ASSERT_TRUE(db.ok());
     auto done = central::RecordOfficerAction(
         **db, kCentralId, central::Actor::Cli(), code, EventType::kHandlerAssigned,
-        json::object{{"unit_code", kUnitCode}, {"handler_id", "an"}, {"handler_name", "Nguyễn Văn An"}},
+        json::object{
+            {"unit_code", kUnitCode}, {"handler_id", "an"}, {"handler_name", "Nguyễn Văn An"}},
         clock_.NowMs());
     ASSERT_TRUE(done.ok()) << done.refusal().ToString();
   }
