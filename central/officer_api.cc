@@ -54,6 +54,7 @@ const std::vector<RouteRule>& OfficerRoutes() { return OfficerApi::Routes(); }
 const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
   constexpr Access kAdmin = RoleBit(Role::kAdmin);
   constexpr Access kSupervisors = RoleBit(Role::kAdmin) | RoleBit(Role::kSupervisor);
+  constexpr Access kOfficers = kSupervisors | RoleBit(Role::kOfficer);
   static const std::vector<Entry> kEntries = {
       {{"POST", "/api/auth/login", kPublic, nullptr}, &OfficerApi::Login},
       {{"POST", "/api/auth/logout", kAnyRole, nullptr}, &OfficerApi::Logout},
@@ -61,6 +62,25 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"GET", "/api/admin/users", kAdmin, nullptr}, &OfficerApi::AdminUsers},
       {{"GET", "/api/admin/audit", kAdmin, kAuditRead}, &OfficerApi::AdminAudit},
       {{"GET", "/api/audit", kSupervisors, kAuditRead}, &OfficerApi::UnitAudit},
+      {{"GET", "/officer", kPublic, nullptr}, &OfficerApi::Page},
+      {{"GET", "/api/officer/inbox", kOfficers, nullptr}, &OfficerApi::Inbox},
+      {{"GET", "/api/officer/dossiers/{code}", kOfficers, nullptr}, &OfficerApi::DossierDetail},
+      {{"GET", "/api/officer/dossiers/{code}/form02", kOfficers, nullptr}, &OfficerApi::Form02},
+      {{"POST", "/api/officer/dossiers/{code}/assign", kSupervisors, nullptr},
+       &OfficerApi::Assign},
+      {{"POST", "/api/officer/dossiers/{code}/transfer", kSupervisors, nullptr},
+       &OfficerApi::Transfer},
+      {{"POST", "/api/officer/dossiers/{code}/supplement", kOfficers, nullptr},
+       &OfficerApi::Supplement},
+      {{"POST", "/api/officer/dossiers/{code}/payment", kOfficers, nullptr},
+       &OfficerApi::Payment},
+      {{"POST", "/api/officer/dossiers/{code}/result", kOfficers, nullptr},
+       &OfficerApi::RecordResult},
+      {{"POST", "/api/officer/dossiers/{code}/apology", kOfficers, nullptr},
+       &OfficerApi::Apology},
+      {{"POST", "/api/officer/dossiers/{code}/stop", kOfficers, nullptr}, &OfficerApi::Stop},
+      {{"POST", "/api/officer/dossiers/{code}/withdrawal", kOfficers, nullptr},
+       &OfficerApi::Withdrawal},
   };
   return kEntries;
 }

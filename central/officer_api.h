@@ -39,6 +39,7 @@
 #include "central/central_store.h"
 #include "central/refusal.h"
 #include "central/users.h"
+#include "schema/events.h"
 #include "sync/http.h"
 
 namespace hoso::central {
@@ -98,6 +99,24 @@ class OfficerApi {
   HttpResponse AdminUsers(const Call& call) const;
   HttpResponse AdminAudit(const Call& call) const;
   HttpResponse UnitAudit(const Call& call) const;
+  // The officers' workflow (officer_dossiers.cc, docs/API.md "Officers'
+  // workflow"): officers and supervisors act on the dossiers of their unit,
+  // admins on all.
+  HttpResponse Page(const Call& call) const;  // the officers' web page
+  HttpResponse Inbox(const Call& call) const;
+  HttpResponse DossierDetail(const Call& call) const;
+  HttpResponse Form02(const Call& call) const;
+  HttpResponse Assign(const Call& call) const;
+  HttpResponse Transfer(const Call& call) const;
+  HttpResponse Supplement(const Call& call) const;
+  HttpResponse Payment(const Call& call) const;
+  HttpResponse RecordResult(const Call& call) const;
+  HttpResponse Apology(const Call& call) const;
+  HttpResponse Stop(const Call& call) const;
+  HttpResponse Withdrawal(const Call& call) const;
+  // The event of `type` with `payload` on the dossier of the route, after
+  // the unit check; 200 with the event and the dossier.
+  HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;
 
   // One row of the table: the rule and its handler.
   struct Entry {

@@ -7,9 +7,11 @@
 // "Nguyễn Văn An" but not "Nguyễn Thị An". A query of digits also matches
 // the digit run (phone, tax code, code parts), and exactly 12 digits is
 // looked up as an ID number through its keyed hash.
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
+#include "node/central_events.h"
 #include "node/desk.h"
 #include "node/outbox.h"
 #include "schema/dossier_state.h"
@@ -219,6 +221,23 @@ std::string Summary(const OutboxRecord& r, bool vi) {
       return (vi ? "Đã trả kết quả tại bộ phận một cửa cho "
                  : "Result handed back at the desk to ") +
              str("recipient_name") + by;
+    case EventType::kHandlerAssigned:
+      return (vi ? "Phân công cán bộ xử lý: " : "Handler assigned: ") + str("handler_name") + by;
+    case EventType::kHandlerTransferred:
+      return (vi ? "Chuyển cán bộ xử lý: " : "Handler transferred: ") + str("to_handler_name") +
+             by;
+    case EventType::kSupplementRequested:
+      return (vi ? "Yêu cầu bổ sung hồ sơ: " : "Supplement requested: ") + str("reason") + by;
+    case EventType::kPaymentRequested:
+      return (vi ? "Yêu cầu thực hiện nghĩa vụ tài chính: " : "Payment requested: ") +
+             str("description") + by;
+    case EventType::kApologyIssued:
+      return (vi ? "Thư xin lỗi, hẹn lại ngày trả kết quả: " : "Apology, new appointment: ") +
+             str("reason") + by;
+    case EventType::kDossierStopped:
+      return (vi ? "Dừng xử lý: " : "Processing stopped: ") + str("reason") + by;
+    case EventType::kDossierWithdrawn:
+      return (vi ? "Công dân rút hồ sơ" : "Withdrawn by the applicant") + by;
     case EventType::kAttachmentAdded:
       return (vi ? "Đính kèm bản quét: " : "Scan attached: ") + str("file_name") + by;
     default:
@@ -246,6 +265,17 @@ Result<std::vector<TimelineEntry>> Desk::Timeline(const std::string& code) {
     out.push_back(TimelineEntry{r.event.seq, EventTypeName(r.event.type), r.event.device_time_ms,
                                 Summary(r, true), Summary(r, false)});
   }
+  // The officers' actions the central sent down (node/central_events.h),
+  // in time order among this desk's own events.
+  HOSO_ASSIGN_OR_RETURN(std::vector<Event> central, CentralEventsOfDossier(store_->db(), code));
+  for (Event& e : central) {
+    OutboxRecord r;
+    r.event = std::move(e);
+    out.push_back(TimelineEntry{r.event.seq, EventTypeName(r.event.type), r.event.device_time_ms,
+                                Summary(r, true), Summary(r, false)});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const TimelineEntry& a, const TimelineEntry& b) { return a.at < b.at; });
   return out;
 }
 

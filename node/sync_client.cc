@@ -11,6 +11,7 @@
 #include <random>
 #include <utility>
 
+#include "node/central_events.h"
 #include "node/waybills.h"
 #include "schema/calendar.h"
 #include "schema/catalog.h"
@@ -287,8 +288,6 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
           store.fs()->WriteFileAtomic(DictionaryPath(store, dict.dict_id), dict.bytes, 0644));
       newest_dict = std::max(newest_dict, dict.dict_id);
       ++fx.dictionaries;
-    } else if (*kind == "event") {
-      ++fx.events;
     }
   }
 
@@ -331,6 +330,12 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
       ins.Bind(1, block_id).Bind(2, prefix).Bind(3, first).Bind(4, last_no).Bind(5, clock->NowMs());
       HOSO_RETURN_IF_ERROR(ins.Run());
       fx.waybill_blocks += db.Changes() > 0 ? 1 : 0;
+    } else if (*kind == "event") {
+      // An item this build cannot read (a newer event version) is left out
+      // like an unknown kind rather than blocking every later down-sync.
+      Result<bool> stored = ApplyCentralEventItem(db, item, clock->NowMs());
+      if (!stored.ok() && !stored.status().IsInvalidArgument()) return stored.status();
+      fx.events += stored.ok() && *stored ? 1 : 0;
     } else if (auto reason = RevocationOf(item, node_id, key.key_id())) {
       fx.revoked = true;
       fx.revoked_reason = *reason;

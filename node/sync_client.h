@@ -121,7 +121,9 @@ struct DownSyncEffects {
   int data_versions_installed = 0;
   int waybill_blocks = 0;  // newly stored (a block sent again is not counted)
   int dictionaries = 0;
-  int events = 0;  // central-side events received (not applied locally yet)
+  // The central's events about this node's dossiers newly applied (one sent
+  // again is not counted; node/central_events.h).
+  int events = 0;
   bool revoked = false;
   std::string revoked_reason;
 };

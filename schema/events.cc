@@ -93,6 +93,7 @@ constexpr PayloadField kHandlerAssignedV1[] = {
     {"unit_code", K::kString, kReq, "", "", "unit now holding the dossier"},
     {"handler_id", K::kString, kReq, "", "", "officer's user id"},
     {"handler_name", K::kString, kReq, "", "", "officer's name shown on tracking"},
+    {"step_deadline_ms", K::kInt, kOpt, "", "", "when this step is due (Form 05, UTC ms)"},
 };
 constexpr PayloadField kHandlerTransferredV1[] = {
     {"to_unit_code", K::kString, kReq, "", "", "unit receiving the dossier"},
@@ -101,6 +102,7 @@ constexpr PayloadField kHandlerTransferredV1[] = {
     {"reason", K::kString, kReq, "", "", "why (process-control log, Form 05)"},
     {"from_unit_code", K::kString, kOpt, "", "", "unit handing over"},
     {"from_handler_id", K::kString, kOpt, "", "", "officer handing over"},
+    {"step_deadline_ms", K::kInt, kOpt, "", "", "when this step is due (Form 05, UTC ms)"},
 };
 constexpr PayloadField kSupplementRequestedV1[] = {
     {"reason", K::kString, kReq, "", "", "why a supplement is needed"},
