@@ -106,6 +106,7 @@ class OfficerApi {
   HttpResponse Inbox(const Call& call) const;
   HttpResponse DossierDetail(const Call& call) const;
   HttpResponse Form02(const Call& call) const;
+  HttpResponse Form04(const Call& call) const;
   HttpResponse Assign(const Call& call) const;
   HttpResponse Transfer(const Call& call) const;
   HttpResponse Supplement(const Call& call) const;

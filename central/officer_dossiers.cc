@@ -224,6 +224,65 @@ HttpResponse OfficerApi::Form02(const Call& call) const {
   return r;
 }
 
+HttpResponse OfficerApi::Form04(const Call& call) const {
+  const std::string& code = call.params.at("code");
+  auto db = store_->Db();
+  if (!db.ok()) return ErrorResponse(db.status());
+  Outcome<DossierProjection> p = DossierFor(**db, call.session->user, code);
+  if (!p.ok()) return Refused(p.refusal());
+  auto events = DossierEvents(**db, code);
+  if (!events.ok()) return ErrorResponse(events.status());
+  const DossierEvent* apology = nullptr;
+  std::string applicant;
+  std::optional<UnixMs> received_at;
+  std::optional<UnixMs> first_appointment;
+  for (const DossierEvent& e : *events) {
+    if (e.type == EventType::kApologyIssued) apology = &e;
+    if (e.type == EventType::kDossierReceived || e.type == EventType::kDossierSubmittedOnline) {
+      received_at = e.device_time_ms;
+      if (auto t = e.payload.if_contains("appointment_ms"); t && t->is_int64()) {
+        first_appointment = t->as_int64();
+      }
+      if (auto a = e.payload.if_contains("applicant"); a && a->is_object()) {
+        if (auto n = a->as_object().if_contains("name"); n && n->is_string()) {
+          applicant = std::string(n->as_string());
+        }
+      }
+    }
+  }
+  if (apology == nullptr) {
+    return ErrorResponse(404, "not_found", "no apology was issued for dossier " + code);
+  }
+  auto text = [&](const char* key) -> std::string {
+    auto v = apology->payload.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : "";
+  };
+  std::string new_appointment;
+  if (auto v = apology->payload.if_contains("new_appointment_ms"); v && v->is_int64()) {
+    new_appointment = FormatLocalIso(v->as_int64());
+  }
+  const Date day = LocalDateOf(apology->device_time_ms);
+  HttpResponse r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body =
+      "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Mẫu số 04 - " +
+      HtmlEscape(code) +
+      "</title><style>body{font-family:serif;max-width:18cm;margin:1cm auto}"
+      "h1{font-size:1.2em;text-align:center}.c{text-align:center}</style></head><body>"
+      "<p class=\"c\"><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br>Độc lập - Tự do - Hạnh phúc</p>"
+      "<p class=\"c\">Mẫu số 04</p><h1>PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ</h1>"
+      "<p>Kính gửi: " +
+      HtmlEscape(applicant) + "</p><p>Hồ sơ số: <b>" + HtmlEscape(code) + "</b>, tiếp nhận lúc " +
+      HtmlEscape(received_at ? FormatLocalIso(*received_at) : "") + ", hẹn trả kết quả lúc " +
+      HtmlEscape(first_appointment ? FormatLocalIso(*first_appointment) : "") +
+      ".</p><p>Lý do chậm trả kết quả: " + HtmlEscape(text("reason")) +
+      "</p><p>Xin lỗi ông/bà vì sự chậm trễ này và hẹn trả kết quả vào lúc <b>" +
+      HtmlEscape(new_appointment) + "</b>.</p><p>Ngày " + std::to_string(day.day) + " tháng " +
+      std::to_string(day.month) + " năm " + std::to_string(day.year) +
+      "</p><p>Người ký: " + HtmlEscape(apology->actor.value_or("")) + "</p></body></html>";
+  return r;
+}
+
 HttpResponse OfficerApi::DossierAct(const Call& call, EventType type, json::object payload) const {
   const std::string& code = call.params.at("code");
   const User& user = call.session->user;

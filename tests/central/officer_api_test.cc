@@ -40,6 +40,7 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"GET /api/officer/inbox", {"admin", "supervisor", "officer"}},
     {"GET /api/officer/dossiers/{code}", {"admin", "supervisor", "officer"}},
     {"GET /api/officer/dossiers/{code}/form02", {"admin", "supervisor", "officer"}},
+    {"GET /api/officer/dossiers/{code}/form04", {"admin", "supervisor", "officer"}},
     {"POST /api/officer/dossiers/{code}/assign", {"admin", "supervisor"}},
     {"POST /api/officer/dossiers/{code}/transfer", {"admin", "supervisor"}},
     {"POST /api/officer/dossiers/{code}/supplement", {"admin", "supervisor", "officer"}},
@@ -165,7 +166,7 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
     }
   }
   EXPECT_EQ(Audit(kAuditForbidden).size(), denied_roles);
-  EXPECT_EQ(denied_roles, 21u);
+  EXPECT_EQ(denied_roles, 22u);
 }
 
 TEST_F(OfficerApiTest, LoginSetsACookieThatAuthenticatesUntilLogout) {

@@ -159,6 +159,12 @@ TEST_F(OfficerWorkflowTest, ActionsAreRefusedByUnitByRoleAndByTheStateMachine) {
   EXPECT_EQ(ErrorCode(Act("an", 2, "apology",
                           {{"reason", "chậm"}, {"new_appointment", "2026-04-02T08:00:00+07:00"}})),
             "apology_already_issued");
+  HttpResponse form04 = Call("an", "GET", "/api/officer/dossiers/" + Code(2) + "/form04");
+  ASSERT_EQ(form04.status, 200) << form04.body;
+  EXPECT_NE(form04.body.find("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"), std::string::npos);
+  EXPECT_NE(form04.body.find("2026-04-01T08:00:00+07:00"), std::string::npos) << form04.body;
+  EXPECT_EQ(ErrorCode(Call("an", "GET", "/api/officer/dossiers/" + Code(1) + "/form04")),
+            "not_found");
   EXPECT_EQ(Act("an", 2, "withdrawal").status, 200);
   EXPECT_EQ(ErrorCode(Call("an", "GET", "/api/officer/dossiers/" + Code(9))), "not_found");
 }
