@@ -35,7 +35,9 @@
 //
 // Thread-safety: a SyncClient and its NodeStore belong to one thread (the
 // sync thread opens its own NodeStore; SQLite serialises it against the
-// desk's connection). SyncLoop::Stop() may be called from any thread.
+// desk's connection). RunOnce posts a batch that leaves more events waiting
+// from a short-lived thread while it reads the next one, so the transport
+// must not be used by another thread during RunOnce. SyncLoop::Stop() may be called from any thread.
 #ifndef HOSO_NODE_SYNC_CLIENT_H_
 #define HOSO_NODE_SYNC_CLIENT_H_
 
