@@ -11,36 +11,10 @@
 #include "central/officer_api.h"
 #include "central/web_assets.h"
 #include "schema/json_util.h"
+#include "schema/text.h"
 
 namespace hoso::central {
 namespace {
-
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // The dossier of the route if `user` may act on it: admins on every
 // dossier, others on those their unit holds.

@@ -16,13 +16,10 @@
 #include <vector>
 
 #include "node/dossier.h"
+#include "schema/text.h"  // HtmlEscape, used with these by every printed page
 #include "schema/time.h"
 
 namespace hoso::node {
-
-// Escapes & < > " ' for HTML text and attribute values, and drops C0 control
-// characters other than tab, CR and LF (not allowed in HTML).
-std::string HtmlEscape(std::string_view s);
 
 // Vietnamese money: 1200000 -> "1.200.000 đ", 0 -> "0 đ", -5000 -> "-5.000 đ".
 std::string FormatVnd(int64_t amount);

@@ -24,6 +24,10 @@ std::string NormaliseSpaces(std::string_view utf8);
 // Keeps only ASCII digits: "090 312-3456" -> "0903123456".
 std::string DigitsOnly(std::string_view s);
 
+// Escapes & < > " ' for HTML text and attribute values, and drops C0 control
+// characters other than tab, CR and LF (not allowed in HTML).
+std::string HtmlEscape(std::string_view s);
+
 }  // namespace hoso
 
 #endif  // HOSO_SCHEMA_TEXT_H_
