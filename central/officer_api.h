@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "central/auth.h"
@@ -118,6 +119,10 @@ class OfficerApi {
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;
+  // DossierAct with the payload taken from the JSON body: the documented
+  // fields of `type`, and the time under `iso_key` as the integer `ms_key`.
+  HttpResponse BodyAct(const Call& call, EventType type, std::string_view iso_key = "",
+                       std::string_view ms_key = "") const;
 
   // One row of the table: the rule and its handler.
   struct Entry {

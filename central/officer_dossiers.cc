@@ -332,53 +332,37 @@ HttpResponse OfficerApi::Transfer(const Call& call) const {
   return DossierAct(call, EventType::kHandlerTransferred, std::move(*payload));
 }
 
-HttpResponse OfficerApi::Supplement(const Call& call) const {
+HttpResponse OfficerApi::BodyAct(const Call& call, EventType type, std::string_view iso_key,
+                                 std::string_view ms_key) const {
   auto body = JsonBody(call.request);
   if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto payload = PayloadFrom(*body, EventType::kSupplementRequested, "deadline", "deadline_ms");
+  auto payload = PayloadFrom(*body, type, iso_key, ms_key);
   if (!payload.ok()) return ErrorResponse(payload.status());
-  return DossierAct(call, EventType::kSupplementRequested, std::move(*payload));
+  return DossierAct(call, type, std::move(*payload));
+}
+
+HttpResponse OfficerApi::Supplement(const Call& call) const {
+  return BodyAct(call, EventType::kSupplementRequested, "deadline", "deadline_ms");
 }
 
 HttpResponse OfficerApi::Payment(const Call& call) const {
-  auto body = JsonBody(call.request);
-  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto payload = PayloadFrom(*body, EventType::kPaymentRequested);
-  if (!payload.ok()) return ErrorResponse(payload.status());
-  return DossierAct(call, EventType::kPaymentRequested, std::move(*payload));
+  return BodyAct(call, EventType::kPaymentRequested);
 }
 
 HttpResponse OfficerApi::RecordResult(const Call& call) const {
-  auto body = JsonBody(call.request);
-  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto payload = PayloadFrom(*body, EventType::kResultRecorded);
-  if (!payload.ok()) return ErrorResponse(payload.status());
-  return DossierAct(call, EventType::kResultRecorded, std::move(*payload));
+  return BodyAct(call, EventType::kResultRecorded);
 }
 
 HttpResponse OfficerApi::Apology(const Call& call) const {
-  auto body = JsonBody(call.request);
-  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto payload =
-      PayloadFrom(*body, EventType::kApologyIssued, "new_appointment", "new_appointment_ms");
-  if (!payload.ok()) return ErrorResponse(payload.status());
-  return DossierAct(call, EventType::kApologyIssued, std::move(*payload));
+  return BodyAct(call, EventType::kApologyIssued, "new_appointment", "new_appointment_ms");
 }
 
 HttpResponse OfficerApi::Stop(const Call& call) const {
-  auto body = JsonBody(call.request);
-  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto payload = PayloadFrom(*body, EventType::kDossierStopped);
-  if (!payload.ok()) return ErrorResponse(payload.status());
-  return DossierAct(call, EventType::kDossierStopped, std::move(*payload));
+  return BodyAct(call, EventType::kDossierStopped);
 }
 
 HttpResponse OfficerApi::Withdrawal(const Call& call) const {
-  auto body = JsonBody(call.request);
-  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto payload = PayloadFrom(*body, EventType::kDossierWithdrawn);
-  if (!payload.ok()) return ErrorResponse(payload.status());
-  return DossierAct(call, EventType::kDossierWithdrawn, std::move(*payload));
+  return BodyAct(call, EventType::kDossierWithdrawn);
 }
 
 }  // namespace hoso::central
