@@ -79,6 +79,8 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"POST", "/api/officer/dossiers/{code}/stop", kOfficers, nullptr}, &OfficerApi::Stop},
       {{"POST", "/api/officer/dossiers/{code}/withdrawal", kOfficers, nullptr},
        &OfficerApi::Withdrawal},
+      {{"GET", "/track", kPublic, nullptr}, &OfficerApi::TrackPage},
+      {{"POST", "/api/track", kPublic, nullptr}, &OfficerApi::Track},
   };
   return kEntries;
 }
@@ -118,8 +120,16 @@ Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const Rout
   return std::optional<Session>(std::move(session).value());
 }
 
-OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users)
-    : store_(store), auth_(auth), users_(users) {}
+OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
+                       Tracker* tracker)
+    : store_(store), auth_(auth), users_(users), tracker_(tracker) {
+  if (tracker_ == nullptr) {
+    TrackingOptions options;
+    options.clock = auth_->options().clock;
+    owned_tracker_ = std::make_unique<Tracker>(store_, options);
+    tracker_ = owned_tracker_.get();
+  }
+}
 
 void OfficerApi::AddRoutes(Router* router) const {
   for (const Entry& entry : Entries()) {

@@ -31,6 +31,7 @@
 #define HOSO_CENTRAL_OFFICER_API_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,7 @@
 #include "central/auth.h"
 #include "central/central_store.h"
 #include "central/refusal.h"
+#include "central/tracking.h"
 #include "central/users.h"
 #include "schema/events.h"
 #include "sync/http.h"
@@ -79,8 +81,11 @@ class OfficerApi {
  public:
   static constexpr size_t kMaxJsonBytes = 16 * 1024;
 
-  // REQUIRES: every pointer outlives the OfficerApi.
-  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users);
+  // REQUIRES: every pointer outlives the OfficerApi. Without a `tracker`,
+  // public tracking uses one of its own with the default limits on the
+  // Authenticator's clock.
+  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
+             Tracker* tracker = nullptr);
 
   // The rules of the route table, in table order.
   static const std::vector<RouteRule>& Routes();
@@ -116,6 +121,9 @@ class OfficerApi {
   HttpResponse Apology(const Call& call) const;
   HttpResponse Stop(const Call& call) const;
   HttpResponse Withdrawal(const Call& call) const;
+  // Public tracking (track_routes.cc, docs/API.md "Public tracking").
+  HttpResponse TrackPage(const Call& call) const;  // the tracking web page
+  HttpResponse Track(const Call& call) const;
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;
@@ -134,6 +142,8 @@ class OfficerApi {
   CentralStore* store_;
   Authenticator* auth_;
   UserAdmin* users_;
+  std::unique_ptr<Tracker> owned_tracker_;
+  Tracker* tracker_;
 };
 
 }  // namespace hoso::central

@@ -49,6 +49,8 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"POST /api/officer/dossiers/{code}/apology", {"admin", "supervisor", "officer"}},
     {"POST /api/officer/dossiers/{code}/stop", {"admin", "supervisor", "officer"}},
     {"POST /api/officer/dossiers/{code}/withdrawal", {"admin", "supervisor", "officer"}},
+    {"GET /track", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
+    {"POST /api/track", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
 };
 
 const char* const kCallers[] = {"anonymous", "admin", "supervisor", "officer", "dispatcher"};
