@@ -2,6 +2,7 @@
 // together; the work is done by CentralStore, NodeAdmin, Ingestor, Importer,
 // CentralApi, DictionaryAdmin and WaybillAdmin, and, for people, UserAdmin,
 // Authenticator and OfficerApi.
+#include <algorithm>
 #include <pthread.h>
 #include <signal.h>
 
@@ -45,8 +46,9 @@ constexpr char kUsage[] =
     "  init --data DIR [--name NAME] [--central-id ID] [--source-data DIR]\n"
     "                                   create a central's data directory\n"
     "  serve --data DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
-    "                                   sync API (default 127.0.0.1:8080); HTTPS with a\n"
-    "                                   certificate\n"
+    "        [--track-limit N]          sync API (default 127.0.0.1:8080); HTTPS with a\n"
+    "                                   certificate; N tracking lookups per client address\n"
+    "                                   per minute (default 30, 0: no tracking limits)\n"
     "  node add --data DIR --id ID --unit-code CODE --role desk|courier\n"
     "                                   register a node; prints its one-time enrolment token\n"
     "  node revoke --data DIR --id ID --reason TEXT\n"
@@ -125,7 +127,7 @@ const std::set<std::string> kValueFlags = {
     "block-size",    "central-id", "data",        "first", "id",       "last",
     "listen",        "low-water",  "max-samples", "name",  "out",      "password",
     "password-file", "prefix",     "reason",      "role",  "roles",    "size",
-    "source-data",   "tls-cert",   "tls-key",     "unit",  "unit-code"};
+    "source-data",   "tls-cert",   "tls-key",     "unit",  "unit-code", "track-limit"};
 const std::set<std::string> kSwitches = {"json"};
 
 Result<std::unique_ptr<CentralStore>> OpenStore(const cli::Args& a) {
@@ -180,7 +182,15 @@ int CmdServe(const cli::Args& a) {
   Ingestor ingestor(store->get());
   UserAdmin users(store->get());
   Authenticator auth(store->get());
-  OfficerApi officer(store->get(), &auth, &users);
+  TrackingOptions track;
+  auto track_limit = OptCount(a, "track-limit");
+  if (!track_limit.ok()) return cli::Fail(kProgram, track_limit.status());
+  if (*track_limit) {
+    track.max_lookups_per_address = static_cast<int>(std::min<int64_t>(**track_limit, 1 << 30));
+    if (**track_limit == 0) track.max_failures_per_address = 0;
+  }
+  Tracker tracker(store->get(), track);
+  OfficerApi officer(store->get(), &auth, &users, &tracker);
   CentralApi api(store->get(), &admin, &ingestor, &officer);
   HttpServerOptions so;
   so.host = hp->first;
