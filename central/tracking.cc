@@ -266,6 +266,10 @@ std::string TrackingSecretVerifier(std::string_view code, std::string_view canon
 Result<std::optional<json::object>> LookupTracking(Database& db, const std::string& code,
                                                    std::string_view canonical_secret,
                                                    UnixMs now) {
+  // One read transaction: the projection and the events are seen at the
+  // same point, and the WAL read lock is taken once, not per query.
+  HOSO_ASSIGN_OR_RETURN(Transaction snapshot,
+                        Transaction::Begin(db, Transaction::Mode::kDeferred));
   HOSO_ASSIGN_OR_RETURN(std::optional<std::string> stored, StoredVerifier(db, code));
   if (!VerifierMatches(stored, TrackingSecretVerifier(code, canonical_secret))) {
     return std::optional<json::object>();
@@ -327,6 +331,10 @@ Result<std::optional<json::object>> LookupTracking(Database& db, const std::stri
                               {"failed_attempts", failed_attempts}};
     }
   }
+
+  q.Reset();
+  p.Reset();
+  HOSO_RETURN_IF_ERROR(snapshot.Commit());
 
   json::object o{{"code", code}};
   if (state.status) {

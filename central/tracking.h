@@ -15,10 +15,11 @@
 // (from the `dossiers` projection), the appointment in force, a timeline of
 // steps, and the delivery status from the shipment events of the dossier
 // (rows of `events` and `central_events` with the dossier code and a
-// waybill; the latest gives the status). Only fields named in
-// TrackingAnswerJson() are copied out of any payload: never the applicant,
-// the recipient, an ID number, a phone, an address, a fee payer or a
-// free-text reason or note.
+// waybill; the latest gives the status). Only the fields named in
+// tracking.cc (Step(), and the projection columns LookupTracking reads) are
+// copied out: never the applicant, the recipient, an ID number, a phone, an
+// address, a business name, a fee payer or a free-text reason, note or item
+// list.
 //
 // Lookups are rate limited per client address in memory (RateLimiter): a
 // lookup only reads, so counting it in the audit log like a login would

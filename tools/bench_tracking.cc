@@ -16,8 +16,8 @@
 //    (--track-limit 0: one address would otherwise be rate limited).
 // 3. Measures, from --connections concurrent keep-alive connections for
 //    --seconds each: POST /api/track with the right secret of a random
-//    dossier, the same with a wrong secret (404), and GET /healthz as the
-//    reference; prints lookups per second and p50/p99 latency of each and
+//    dossier, the same with a wrong secret and with an unknown code (both
+//    404), and GET /healthz as the reference; prints lookups per second and p50/p99 latency of each and
 //    their ratios to /healthz.
 //
 // With --keep DIR the database is built in DIR and kept; a later run with
@@ -269,7 +269,7 @@ double Percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
-enum class Kind { kTrack, kWrongSecret, kHealth };
+enum class Kind { kTrack, kWrongSecret, kUnknownCode, kHealth };
 
 // `connections` threads, each with its own keep-alive connection, send
 // requests of `kind` back to back for `seconds`.
@@ -292,11 +292,17 @@ Result<Figures> Load(uint16_t port, Kind kind, int64_t dossiers, int connections
         int want = 200;
         if (kind != Kind::kHealth) {
           std::string secret = SecretOf(i);
+          std::string code = Dossier(i).code;
           if (kind == Kind::kWrongSecret) {
             secret[0] = secret[0] == '2' ? '3' : '2';
             want = 404;
+          } else if (kind == Kind::kUnknownCode) {
+            // The same day and number at a unit past the last node's.
+            const int64_t nodes = (dossiers + kPerNode - 1) / kPerNode;
+            code = Dossier(nodes * kPerNode + i % kPerNode).code;
+            want = 404;
           }
-          body = ToJson(json::object{{"code", Dossier(i).code}, {"secret", secret}});
+          body = ToJson(json::object{{"code", code}, {"secret", secret}});
         }
         const auto t0 = Steady::now();
         auto r = kind == Kind::kHealth ? client.Send("GET", "/healthz")
@@ -340,7 +346,7 @@ int Main(const cli::Args& a) {
   const int connections = static_cast<int>(num("connections", 4));
   const double seconds = num("seconds", 10);
   const double assigned_share = num("assigned-share", 0.01);
-  if (dossiers < 1 || dossiers > 99 * kPerNode || connections < 1 || seconds <= 0 ||
+  if (dossiers < 1 || dossiers > 89 * kPerNode || connections < 1 || seconds <= 0 ||
       assigned_share < 0 || assigned_share > 1) {
     return cli::Fail(kProgram, Status::InvalidArgument("bad option value (see --help)"));
   }
@@ -383,8 +389,9 @@ int Main(const cli::Args& a) {
     (void)Load(server->port, Kind::kTrack, dossiers, connections, std::min(seconds, 2.0));
     auto track = Load(server->port, Kind::kTrack, dossiers, connections, seconds);
     auto wrong = Load(server->port, Kind::kWrongSecret, dossiers, connections, seconds);
+    auto unknown = Load(server->port, Kind::kUnknownCode, dossiers, connections, seconds);
     auto health = Load(server->port, Kind::kHealth, dossiers, connections, seconds);
-    if (!track.ok() || !wrong.ok() || !health.ok()) {
+    if (!track.ok() || !wrong.ok() || !unknown.ok() || !health.ok()) {
       std::cerr << kProgram << ": a measured request failed\n";
       rc = 1;
     } else {
@@ -399,12 +406,13 @@ int Main(const cli::Args& a) {
       };
       row("POST /api/track (found)", *track);
       row("POST /api/track (wrong)", *wrong);
+      row("POST /api/track (unknown)", *unknown);
       row("GET /healthz", *health);
       std::printf("ratio tracking / healthz: throughput %.2f, p50 %.2f, p99 %.2f\n",
                   track->per_second / health->per_second, track->p50_ms / health->p50_ms,
                   track->p99_ms / health->p99_ms);
-      std::printf("ratio wrong / found secret: p50 %.2f, p99 %.2f\n",
-                  wrong->p50_ms / track->p50_ms, wrong->p99_ms / track->p99_ms);
+      std::printf("ratio wrong secret / unknown code: p50 %.2f, p99 %.2f\n",
+                  wrong->p50_ms / unknown->p50_ms, wrong->p99_ms / unknown->p99_ms);
     }
   }
   ::kill(server->pid, SIGTERM);
