@@ -18,6 +18,7 @@
 #include "node/outbox.h"
 #include "node/sync_client.h"
 #include "schema/attachment.h"
+#include "schema/migrations.h"
 #include "tests/node/sync_test_env.h"
 
 namespace hoso::node {
@@ -480,6 +481,48 @@ TEST_F(CourierTest, ACourierNodeNeverStoresAnIdNumber) {
   EXPECT_EQ(FileBytes(db).find(kIdNumber), std::string::npos);
   EXPECT_EQ(FileBytes(db + "-wal").find(kIdNumber), std::string::npos);
   EXPECT_EQ(CourierInt("SELECT COUNT(*) FROM courier_shipments WHERE proof_hash IS NOT NULL"), 1);
+}
+
+
+// Migration 6 rebuilds dossier_attachments without its reference to
+// dossiers: a desk's existing attachment rows survive it unchanged.
+TEST(CourierMigrationTest, ExistingAttachmentsSurviveMigration6) {
+  char tmpl[] = "/tmp/hoso-courier-mig-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  {
+    auto db = Database::Open(dir + "/node.db");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    std::vector<EmbeddedSql> five(NodeMigrationFiles().begin(), NodeMigrationFiles().begin() + 5);
+    ASSERT_TRUE(Migrate(**db, five).ok());
+    ASSERT_EQ((*db)->UserVersion().value(), 5);
+    const std::string hash(64, 'a');
+    ASSERT_TRUE((*db)->Exec("PRAGMA foreign_keys = OFF").ok());  // no dossiers row
+    ASSERT_TRUE((*db)->Exec("INSERT INTO outbox_events (seq, event_id, type, schema_version, "
+                            "payload, device_time_ms, prev_hash, hash) VALUES (1, 'e-1', "
+                            "'attachment_added', 1, '{}', 1, zeroblob(32), zeroblob(32))").ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO attachments VALUES ('" + hash +
+                            "', 10, 'image/png', 10, 1, 1)").ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO dossier_attachments VALUES ('" + std::string(kDossier) +
+                            "', '" + hash + "', 'scan.png', NULL, 'Lê Thu Hà', 1, 1)").ok());
+    ASSERT_TRUE((*db)->Exec("PRAGMA foreign_keys = ON").ok());
+    Status migrated = Migrate(**db, NodeMigrationFiles());
+    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
+    EXPECT_EQ((*db)->UserVersion().value(), static_cast<int>(NodeMigrationFiles().size()));
+    EXPECT_EQ((*db)->QueryInt("SELECT COUNT(*) FROM dossier_attachments WHERE file_name = "
+                              "'scan.png' AND actor = 'Lê Thu Hà' AND event_seq = 1")
+                  .value(),
+              1);
+    EXPECT_EQ((*db)->QueryInt("SELECT COUNT(*) FROM sqlite_schema WHERE name = "
+                              "'dossier_attachments_by_hash'")
+                  .value(),
+              1);
+    EXPECT_EQ((*db)->QueryInt("SELECT COUNT(*) FROM pragma_foreign_key_list("
+                              "'dossier_attachments') WHERE \"table\" = 'dossiers'")
+                  .value(),
+              0);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
