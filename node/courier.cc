@@ -79,6 +79,18 @@ Result<bool> ApplyAssignment(Database& db, const json::object& item, const std::
   HOSO_ASSIGN_OR_RETURN(std::string procedure, GetString(item, "procedure_name"));
   HOSO_ASSIGN_OR_RETURN(int64_t assigned_at, GetInt(item, "assigned_at_ms"));
   if (fee < 0) return Status::InvalidArgument("postal_fee_vnd is negative", "postal_fee_vnd");
+  // Its cancellation came first (down-syncs applied out of order): it never
+  // becomes work here.
+  HOSO_ASSIGN_OR_RETURN(Statement cancelled,
+                        db.Prepare("SELECT 1 FROM courier_items WHERE assignment_id = ?1 AND "
+                                   "kind = 'unassignment'"));
+  cancelled.Bind(1, id);
+  HOSO_ASSIGN_OR_RETURN(bool was_cancelled, cancelled.Step());
+  if (was_cancelled) {
+    HOSO_RETURN_IF_ERROR(RecordItem(db, id, "assignment", waybill, false, false,
+                                    "cancelled before it arrived", now));
+    return false;
+  }
   HOSO_ASSIGN_OR_RETURN(std::optional<CourierShipment> held, Load(db, waybill));
   if (held && !held->unassigned_at && held->state != ShipmentState::kRequested) {
     // Already moving here under an earlier assignment: the new one (the
@@ -275,8 +287,8 @@ Result<std::vector<CourierShipment>> Courier::List(bool all) {
   const UnixMs day_start = LocalToUnixMs(LocalDateOf(options_.clock->NowMs()), 0);
   std::string sql = std::string(kSelect);
   if (!all) {
-    sql += "WHERE (unassigned_at_ms IS NULL AND state NOT IN ('delivered', "
-           "'returned_to_agency')) OR updated_at_ms >= ?1 ";
+    sql += "WHERE unassigned_at_ms IS NULL AND (state NOT IN ('delivered', "
+           "'returned_to_agency') OR updated_at_ms >= ?1) ";
   }
   sql += "ORDER BY assigned_at_ms, waybill";
   HOSO_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));

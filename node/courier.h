@@ -109,8 +109,9 @@ class Courier {
   // REQUIRES: store is open and outlives this object.
   Courier(NodeStore* store, Options options);
 
-  // Today's work: every assigned shipment not yet ended, and those ended or
-  // cancelled today (local date), by assignment time. `all` lists every one.
+  // Today's work: every assigned shipment not yet ended, and those ended
+  // today (local date), by assignment time; cancelled assignments are left
+  // out. `all` lists every one, cancelled ones included.
   Result<std::vector<CourierShipment>> List(bool all = false);
   // kNotFound "no shipment WAYBILL assigned to this node".
   Result<CourierShipment> Get(const std::string& waybill);

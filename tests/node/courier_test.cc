@@ -169,6 +169,19 @@ TEST_F(CourierTest, AssignmentItemsAreAppliedOnceByAssignmentId) {
   EXPECT_EQ(s.state, ShipmentState::kRequested);
 }
 
+TEST_F(CourierTest, TodaysListKeepsShipmentsEndedTodayButNotEarlier) {
+  Feed(*courier_store_, {Assignment("a-1", kWaybill), Assignment("a-2", kWaybill2)});
+  ASSERT_TRUE(Act(ShipmentAction::kPickUp).ok());
+  ASSERT_TRUE(Act(ShipmentAction::kGoOutForDelivery).ok());
+  ASSERT_TRUE(Act(ShipmentAction::kDeliver).ok());
+  EXPECT_EQ(courier_->List()->size(), 2u);
+  clock_.Advance(24 * 3600 * 1000);
+  auto list = courier_->List();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().waybill, kWaybill2);
+  EXPECT_EQ(courier_->List(/*all=*/true)->size(), 2u);
+}
+
 TEST_F(CourierTest, AnAssignmentWithoutPhoneIsApplied) {
   json::object item = Assignment("a-1", kWaybill);
   item.erase("phone");
@@ -196,6 +209,7 @@ TEST_F(CourierTest, UnassignmentCancelsAnUntouchedShipmentAndForgetsTheRecipient
   EXPECT_EQ(Feed(*courier_store_, {Unassignment("a-1", kWaybill)}).assignments, 1);
   EXPECT_EQ(Feed(*courier_store_, {Unassignment("a-1", kWaybill)}).assignments, 0);
   EXPECT_TRUE(courier_->Get(kWaybill).status().IsNotFound());
+  EXPECT_TRUE(courier_->List()->empty());
   EXPECT_EQ(CourierInt("SELECT COUNT(*) FROM courier_shipments WHERE recipient_name IS NULL "
                        "AND phone IS NULL AND address IS NULL"),
             1);
@@ -219,6 +233,22 @@ TEST_F(CourierTest, AnUnassignmentOfAnotherAssignmentChangesNothing) {
   Feed(*courier_store_, {Assignment("a-1", kWaybill)});
   Feed(*courier_store_, {Unassignment("a-0", kWaybill)});
   EXPECT_TRUE(courier_->Get(kWaybill).ok());
+}
+
+TEST_F(CourierTest, AnAssignmentWhoseCancellationCameFirstNeverBecomesWork) {
+  EXPECT_EQ(Feed(*courier_store_, {Unassignment("a-1", kWaybill)}).assignments, 0);
+  EXPECT_EQ(Feed(*courier_store_, {Assignment("a-1", kWaybill)}).assignments, 0);
+  EXPECT_TRUE(courier_->Get(kWaybill).status().IsNotFound());
+  EXPECT_EQ(CourierInt("SELECT COUNT(*) FROM courier_shipments"), 0);
+}
+
+TEST_F(CourierTest, AnAssignmentAndItsCancellationInOneDownSyncLeaveNothingToDo) {
+  EXPECT_EQ(Feed(*courier_store_, {Assignment("a-1", kWaybill), Unassignment("a-1", kWaybill)})
+                .assignments,
+            2);
+  EXPECT_TRUE(courier_->Get(kWaybill).status().IsNotFound());
+  EXPECT_TRUE(courier_->List()->empty());
+  EXPECT_EQ(courier_->List(/*all=*/true)->size(), 1u);
 }
 
 TEST_F(CourierTest, AReassignmentBackToThisCourierStartsAfresh) {
