@@ -103,13 +103,16 @@ DeskApi::DeskApi(NodeStore* store, Desk* desk, NodeAttachments* attachments)
     owned_attachments_ = std::make_unique<NodeAttachments>(store_, NodeAttachments::Options{});
     attachments_ = owned_attachments_.get();
   }
+  courier_ = std::make_unique<Courier>(store_, Courier::Options{});
   AddRoutes();
   AddAttachmentRoutes();
+  AddCourierRoutes();
 }
 
 HttpResponse DeskApi::Handle(const HttpRequest& request) const {
   // The server admits files; everything but the upload route is JSON.
-  if (request.body.size() > kMaxJsonBodyBytes && !IsAttachmentUpload(request)) {
+  if (request.body.size() > kMaxJsonBodyBytes && !IsAttachmentUpload(request) &&
+      !IsCourierDelivery(request)) {
     return ErrorResponse(413, "body_too_large",
                          "the body of " + std::to_string(request.body.size()) +
                              " bytes is over the limit of " + std::to_string(kMaxJsonBodyBytes) +
@@ -437,6 +440,7 @@ void DeskApi::AddRoutes() {
   for (const WebAsset& a : WebAssets()) {
     std::string path(a.path);
     if (path == "/display.html") path = "/display";
+    if (path == "/courier.html") path = "/courier";
     auto serve = [a](const HttpRequest&, const PathParams&) {
       HttpResponse resp;
       resp.content_type = std::string(a.content_type);
@@ -446,7 +450,9 @@ void DeskApi::AddRoutes() {
       return resp;
     };
     r.Add("GET", path, serve);
-    if (path == "/index.html") r.Add("GET", "/", serve);
+    // A courier node's home page is the courier page (it has no desk).
+    const bool courier = store->identity().role == "courier";
+    if (path == (courier ? "/courier" : "/index.html")) r.Add("GET", "/", serve);
   }
 }
 

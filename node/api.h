@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "node/attachments.h"
+#include "node/courier.h"
 #include "node/desk.h"
 #include "node/node_store.h"
 #include "sync/http.h"
@@ -35,11 +36,13 @@ class DeskApi {
  private:
   void AddRoutes();
   void AddAttachmentRoutes();
+  void AddCourierRoutes();  // node/api_courier.cc
 
   NodeStore* store_;
   Desk* desk_;
   std::unique_ptr<NodeAttachments> owned_attachments_;
   NodeAttachments* attachments_;
+  std::unique_ptr<Courier> courier_;
   Router router_;
 };
 
@@ -49,6 +52,13 @@ HttpResponse DeskErrorResponse(const Status& status);
 // The same for attachment uploads: content that is not PDF, JPEG or PNG is
 // 415 unsupported_media_type, a file over the cap 413 body_too_large.
 HttpResponse AttachmentErrorResponse(const Status& status);
+// The same for courier actions: unknown waybill 404 unknown_waybill, a move
+// the shipment state machine forbids 409 invalid_transition, a proof that is
+// not JPEG or PNG 415 unsupported_media_type, one over kMaxProofBytes 413
+// proof_too_large, other bad fields 400 invalid_argument with the field.
+HttpResponse CourierErrorResponse(const Status& status);
+// POST /api/courier/shipments/{waybill}/deliver: its body is an image.
+bool IsCourierDelivery(const HttpRequest& request);
 
 }  // namespace hoso::node
 

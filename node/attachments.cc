@@ -40,8 +40,11 @@ AttachmentInfo FromRow(const Statement& st) {
 }
 
 Status CheckDossier(Database& db, const std::string& code,
-                    const std::optional<std::string>& document_id) {
-  HOSO_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT 1 FROM dossiers WHERE code = ?1"));
+                    const std::optional<std::string>& document_id, bool shipment_proof = false) {
+  HOSO_ASSIGN_OR_RETURN(Statement q,
+                        db.Prepare(shipment_proof
+                                       ? "SELECT 1 FROM courier_shipments WHERE dossier_code = ?1"
+                                       : "SELECT 1 FROM dossiers WHERE code = ?1"));
   q.Bind(1, code);
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return Status::NotFound("no dossier " + code);
@@ -113,7 +116,7 @@ Result<AttachmentInfo> NodeAttachments::Add(const std::string& code, std::string
   if (request.document_id && !request.document_id->empty()) document_id = request.document_id;
   Database& db = store_->db();
   // Checked before hashing and writing 25 MiB, and again under the lock.
-  HOSO_RETURN_IF_ERROR(CheckDossier(db, code, document_id));
+  HOSO_RETURN_IF_ERROR(CheckDossier(db, code, document_id, request.shipment_proof));
 
   const AttachmentManifest m = MakeManifest(bytes, media_type);
   std::string file_name;
@@ -126,7 +129,7 @@ Result<AttachmentInfo> NodeAttachments::Add(const std::string& code, std::string
 
   const UnixMs now = options_.clock->NowMs();
   HOSO_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
-  HOSO_RETURN_IF_ERROR(CheckDossier(db, code, document_id));
+  HOSO_RETURN_IF_ERROR(CheckDossier(db, code, document_id, request.shipment_proof));
   HOSO_ASSIGN_OR_RETURN(std::optional<AttachmentInfo> existing, LoadOne(db, code, m.hash));
   if (existing) {
     existing->already_attached = true;

@@ -38,6 +38,9 @@ struct AddAttachmentRequest {
   std::string file_name;                   // as given; the directory part is dropped
   std::optional<std::string> document_id;  // a document received with the dossier
   std::optional<std::string> clerk;        // recorded as the event's actor
+  // A courier's delivery proof: the dossier is one this node delivers
+  // (courier_shipments, node/courier.h), not one received here.
+  bool shipment_proof = false;
 };
 
 struct AttachmentInfo {

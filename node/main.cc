@@ -18,6 +18,7 @@
 
 #include "node/api.h"
 #include "node/attachments.h"
+#include "node/courier_cli.h"
 #include "node/desk.h"
 #include "node/enrolment.h"
 #include "node/node_store.h"
@@ -81,6 +82,9 @@ constexpr char kUsage[] =
     "  import --data DIR FILE...        down-sync or enrolment answer files\n"
     "  rotate-key --data DIR [--central URL] [--ca FILE]\n"
     "                                   new node key, confirmed by the central\n"
+    "  courier list|show|pickup|out|deliver|fail|hold|return --data DIR ...\n"
+    "                                   a courier node's shipments and actions\n"
+    "                                   (hoso-node courier --help)\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -896,6 +900,7 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
+  if (cmd == "courier") return RunCourierCommand(args);  // its own flags and --help
   // "intake --json FILE" uses --json for its input, every other command as
   // the output switch.
   std::set<std::string> value_flags = kValueFlags;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "node/central_events.h"
+#include "node/courier.h"
 #include "node/waybills.h"
 #include "schema/calendar.h"
 #include "schema/catalog.h"
@@ -336,6 +337,13 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
       Result<bool> stored = ApplyCentralEventItem(db, item, clock->NowMs());
       if (!stored.ok() && !stored.status().IsInvalidArgument()) return stored.status();
       fx.events += stored.ok() && *stored ? 1 : 0;
+    } else if (*kind == "assignment" || *kind == "unassignment") {
+      // Only a courier node takes assignments; a desk ignores them. A
+      // malformed item is left out like an unknown kind.
+      if (store.identity().role != "courier") continue;
+      Result<bool> applied = ApplyCourierItem(db, item, clock->NowMs());
+      if (!applied.ok() && !applied.status().IsInvalidArgument()) return applied.status();
+      fx.assignments += applied.ok() && *applied ? 1 : 0;
     } else if (auto reason = RevocationOf(item, node_id, key.key_id())) {
       fx.revoked = true;
       fx.revoked_reason = *reason;
@@ -343,6 +351,8 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
     }
   }
   HOSO_RETURN_IF_ERROR(txn.Commit());
+  // Acknowledged ends of shipments let a courier node forget the recipient.
+  HOSO_RETURN_IF_ERROR(PurgeEndedShipments(store, clock).status());
   return fx;
 }
 
@@ -390,7 +400,8 @@ Status SyncClient::Upload(SyncReport& report) {
       report.uploads,
       UploadAttachments(*store_, *transport_, options_.max_upload_bytes, options_.clock));
   report.more = report.uploads.more;
-  return Status::OK();
+  // A courier's uploaded delivery proofs may now be removed (node/courier.h).
+  return PurgeEndedShipments(*store_, options_.clock).status();
 }
 
 void SyncClient::Adapt(bool success, int64_t sent_events, int64_t elapsed_ms) {

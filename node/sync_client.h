@@ -126,6 +126,9 @@ struct DownSyncEffects {
   // The central's events about this node's dossiers newly applied (one sent
   // again is not counted; node/central_events.h).
   int events = 0;
+  // Courier nodes: assignment / unassignment items newly applied
+  // (node/courier.h); a desk node ignores them.
+  int assignments = 0;
   bool revoked = false;
   std::string revoked_reason;
 };

@@ -158,6 +158,7 @@ constexpr PayloadField kShipmentOutForDeliveryV1[] = {
 constexpr PayloadField kShipmentDeliveredV1[] = {
     {"recipient_name", K::kString, kReq, "", "", "who took the item"},
     {"recipient_id_suffix", K::kString, kOpt, "", "", "last digits of their ID"},
+    {"recipient_relation", K::kString, kOpt, "", "", "their relation to the applicant"},
     {"proof_hash", K::kString, kReq, "", "", "hex BLAKE2b-256 of the signature or photo"},
     {"collected_at_post_office", K::kBool, kOpt, "", "", "collected after a hold"},
     {"fee_collected_vnd", K::kInt, kOpt, "", "", "postal fee collected on delivery"},
