@@ -79,6 +79,23 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"POST", "/api/officer/dossiers/{code}/stop", kOfficers, nullptr}, &OfficerApi::Stop},
       {{"POST", "/api/officer/dossiers/{code}/withdrawal", kOfficers, nullptr},
        &OfficerApi::Withdrawal},
+      {{"GET", "/reception", kPublic, nullptr}, &OfficerApi::ReceptionPage},
+      {{"GET", "/api/reception/inbox", kOfficers, nullptr}, &OfficerApi::ReceptionInbox},
+      {{"GET", "/api/reception/dossiers/{code}", kOfficers, nullptr},
+       &OfficerApi::ReceptionDetail},
+      {{"GET", "/api/reception/dossiers/{code}/files/{hash}", kOfficers, nullptr},
+       &OfficerApi::ReceptionFile},
+      {{"GET", "/api/reception/dossiers/{code}/form01", kOfficers, nullptr},
+       &OfficerApi::ReceptionForm01},
+      {{"GET", "/api/reception/dossiers/{code}/form02", kOfficers, nullptr},
+       &OfficerApi::ReceptionForm02},
+      {{"POST", "/api/reception/dossiers/{code}/accept", kOfficers, nullptr},
+       &OfficerApi::ReceptionAccept},
+      {{"POST", "/api/reception/dossiers/{code}/completion", kOfficers, nullptr},
+       &OfficerApi::ReceptionCompletion},
+      {{"POST", "/api/reception/dossiers/{code}/refuse", kOfficers, nullptr},
+       &OfficerApi::ReceptionRefuse},
+      {{"GET", "/api/reception/filings", kOfficers, nullptr}, &OfficerApi::ReceptionFilings},
   };
   return kEntries;
 }
@@ -118,8 +135,9 @@ Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const Rout
   return std::optional<Session>(std::move(session).value());
 }
 
-OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users)
-    : store_(store), auth_(auth), users_(users) {}
+OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
+                       OnlineDesk* online)
+    : store_(store), auth_(auth), users_(users), online_(online) {}
 
 void OfficerApi::AddRoutes(Router* router) const {
   for (const Entry& entry : Entries()) {

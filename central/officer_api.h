@@ -38,6 +38,7 @@
 
 #include "central/auth.h"
 #include "central/central_store.h"
+#include "central/online.h"
 #include "central/refusal.h"
 #include "central/users.h"
 #include "schema/events.h"
@@ -79,8 +80,10 @@ class OfficerApi {
  public:
   static constexpr size_t kMaxJsonBytes = 16 * 1024;
 
-  // REQUIRES: every pointer outlives the OfficerApi.
-  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users);
+  // REQUIRES: every pointer outlives the OfficerApi. Without `online` the
+  // reception routes answer 404 not_enabled.
+  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
+             OnlineDesk* online = nullptr);
 
   // The rules of the route table, in table order.
   static const std::vector<RouteRule>& Routes();
@@ -116,6 +119,21 @@ class OfficerApi {
   HttpResponse Apology(const Call& call) const;
   HttpResponse Stop(const Call& call) const;
   HttpResponse Withdrawal(const Call& call) const;
+  // Reception of online dossiers (reception_api.cc, docs/API.md "Reception
+  // of online dossiers"): officers and supervisors of the online unit, and
+  // admins.
+  HttpResponse ReceptionPage(const Call& call) const;
+  HttpResponse ReceptionInbox(const Call& call) const;
+  HttpResponse ReceptionDetail(const Call& call) const;
+  HttpResponse ReceptionFile(const Call& call) const;
+  HttpResponse ReceptionForm01(const Call& call) const;
+  HttpResponse ReceptionForm02(const Call& call) const;
+  HttpResponse ReceptionAccept(const Call& call) const;
+  HttpResponse ReceptionCompletion(const Call& call) const;
+  HttpResponse ReceptionRefuse(const Call& call) const;
+  HttpResponse ReceptionFilings(const Call& call) const;
+  // nullptr when the caller may act on online dossiers; the refusal otherwise.
+  std::optional<HttpResponse> ReceptionRefusal(const Call& call) const;
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;
@@ -134,6 +152,7 @@ class OfficerApi {
   CentralStore* store_;
   Authenticator* auth_;
   UserAdmin* users_;
+  OnlineDesk* online_;
 };
 
 }  // namespace hoso::central
