@@ -30,7 +30,8 @@ Result<std::string> StoreFileBytes(CentralStore& store, Database& db, std::strin
   AttachmentManifest m = MakeManifest(bytes, media_type);
   for (int64_t i = 0; i < m.chunk_count(); ++i) {
     const std::string& h = m.chunk_hashes[i];
-    HOSO_ASSIGN_OR_RETURN(Statement have, db.Prepare("SELECT 1 FROM stored_chunks WHERE hash = ?1"));
+    HOSO_ASSIGN_OR_RETURN(Statement have,
+                          db.Prepare("SELECT 1 FROM stored_chunks WHERE hash = ?1"));
     have.Bind(1, h);
     HOSO_ASSIGN_OR_RETURN(bool already, have.Step());
     if (already) continue;
@@ -64,8 +65,11 @@ Result<std::string> StoreFileBytes(CentralStore& store, Database& db, std::strin
                                      "chunk_hash, size_bytes) VALUES (?1, ?2, ?3, ?4)"));
     for (int64_t i = 0; i < m.chunk_count(); ++i) {
       chunk.Reset();
-      HOSO_RETURN_IF_ERROR(
-          chunk.Bind(1, m.hash).Bind(2, i).Bind(3, m.chunk_hashes[i]).Bind(4, m.ChunkLength(i)).Run());
+      HOSO_RETURN_IF_ERROR(chunk.Bind(1, m.hash)
+                               .Bind(2, i)
+                               .Bind(3, m.chunk_hashes[i])
+                               .Bind(4, m.ChunkLength(i))
+                               .Run());
     }
   }
   std::string hash = m.hash;
@@ -114,7 +118,8 @@ std::string Str(const json::object& o, std::string_view path) {
   size_t start = 0;
   for (;;) {
     const size_t dot = path.find('.', start);
-    const std::string_view key = path.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    const std::string_view key =
+        path.substr(start, dot == std::string_view::npos ? dot : dot - start);
     const json::value* v = cur->if_contains(key);
     if (v == nullptr) return "";
     if (dot == std::string_view::npos) {
@@ -141,10 +146,11 @@ std::string FilerKeyOfId(const std::string& id_digits) {
 json::object FileJson(const Statement& q) {
   // Columns: file_id, document_id, file_name, attachment_hash, media_type,
   // size_bytes, round, added_at_ms.
-  return json::object{{"file_id", q.ColumnInt(0)},     {"document_id", q.ColumnText(1)},
-                      {"name", q.ColumnText(2)},       {"hash", q.ColumnText(3)},
-                      {"media_type", q.ColumnText(4)}, {"size_bytes", q.ColumnInt(5)},
-                      {"round", q.ColumnInt(6)},       {"added_at", FormatLocalIso(q.ColumnInt(7))}};
+  return json::object{
+      {"file_id", q.ColumnInt(0)},     {"document_id", q.ColumnText(1)},
+      {"name", q.ColumnText(2)},       {"hash", q.ColumnText(3)},
+      {"media_type", q.ColumnText(4)}, {"size_bytes", q.ColumnInt(5)},
+      {"round", q.ColumnInt(6)},       {"added_at", FormatLocalIso(q.ColumnInt(7))}};
 }
 
 const char kFileColumns[] =
@@ -230,22 +236,21 @@ void Need(std::vector<FieldError>& errors, const json::object& f, const std::str
           const char* what_en, const char* what_vi) {
   const std::string v = Str(f, field);
   if (v.empty()) {
-    errors.push_back({field, std::string(what_en) + " is required",
-                      std::string(what_vi) + " là bắt buộc"});
+    errors.push_back(
+        {field, std::string(what_en) + " is required", std::string(what_vi) + " là bắt buộc"});
   } else if (CodePointCount(v) > kMaxTextChars) {
-    errors.push_back({field,
-                      std::string(what_en) + " must be at most " + std::to_string(kMaxTextChars) +
-                          " characters",
-                      std::string(what_vi) + " dài tối đa " + std::to_string(kMaxTextChars) +
-                          " ký tự"});
+    errors.push_back(
+        {field,
+         std::string(what_en) + " must be at most " + std::to_string(kMaxTextChars) + " characters",
+         std::string(what_vi) + " dài tối đa " + std::to_string(kMaxTextChars) + " ký tự"});
   }
 }
 
 Outcome<bool> Limited(bool allowed, int64_t retry_after_s, const std::string& what) {
   if (allowed) return true;
   return Refusal{429, "too_many_requests",
-                 "too many " + what + "; try again in " + std::to_string(retry_after_s) + " s",
-                 "", std::nullopt};
+                 "too many " + what + "; try again in " + std::to_string(retry_after_s) + " s", "",
+                 std::nullopt};
 }
 
 }  // namespace
@@ -293,8 +298,7 @@ OnlineDesk::OnlineDesk(CentralStore* store, OnlineOptions options, Catalog catal
       calendar_(std::move(calendar)),
       tariff_(std::move(tariff)) {}
 
-Result<std::unique_ptr<OnlineDesk>> OnlineDesk::Create(CentralStore* store,
-                                                       OnlineOptions options) {
+Result<std::unique_ptr<OnlineDesk>> OnlineDesk::Create(CentralStore* store, OnlineOptions options) {
   HOSO_RETURN_IF_ERROR(ValidateUnitCode(options.unit_code));
   const std::string data = store->dir() + "/data/";
   HOSO_ASSIGN_OR_RETURN(Catalog catalog, Catalog::Load(data + "catalog.json", store->fs()));
@@ -361,16 +365,16 @@ json::object OnlineDesk::PostalFee(std::string_view province) const {
 Outcome<json::object> OnlineDesk::CreateDraft(const std::string& address) {
   const UnixMs now = options_.clock->NowMs();
   int64_t retry = 0;
-  Outcome<bool> ok = Limited(limiter_.Allow("drafts:" + address, options_.max_drafts_per_address,
-                                            kMsPerHour, now, &retry),
-                             retry, "new drafts from this address");
+  Outcome<bool> ok = Limited(
+      limiter_.Allow("drafts:" + address, options_.max_drafts_per_address, kMsPerHour, now, &retry),
+      retry, "new drafts from this address");
   if (!ok.ok()) return ok.refusal();
   const std::string token = NewSessionToken();
   const std::string token_hash = SessionTokenHash(token);
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
-  HOSO_ASSIGN_OR_RETURN(Statement ins,
-                        db->Prepare("INSERT INTO online_drafts (token_hash, fields, created_at_ms, "
-                                    "updated_at_ms, remote_address) VALUES (?1, '{}', ?2, ?2, ?3)"));
+  HOSO_ASSIGN_OR_RETURN(
+      Statement ins, db->Prepare("INSERT INTO online_drafts (token_hash, fields, created_at_ms, "
+                                 "updated_at_ms, remote_address) VALUES (?1, '{}', ?2, ?2, ?3)"));
   HOSO_RETURN_IF_ERROR(ins.BindBlob(1, token_hash).Bind(2, now).Bind(3, address).Run());
   HOSO_ASSIGN_OR_RETURN(json::object out, DraftJson(*db, token_hash, token));
   return out;
@@ -436,7 +440,8 @@ Outcome<json::object> OnlineDesk::SaveDraft(const std::string& token, const json
   HOSO_ASSIGN_OR_RETURN(Statement up,
                         db->Prepare("UPDATE online_drafts SET fields = ?2, updated_at_ms = ?3 "
                                     "WHERE token_hash = ?1 AND submitted_code IS NULL"));
-  HOSO_RETURN_IF_ERROR(up.BindBlob(1, token_hash).Bind(2, text).Bind(3, options_.clock->NowMs()).Run());
+  HOSO_RETURN_IF_ERROR(
+      up.BindBlob(1, token_hash).Bind(2, text).Bind(3, options_.clock->NowMs()).Run());
   if (db->Changes() == 0) {
     Outcome<json::object> d = GetDraft(token);
     if (!d.ok()) return d.refusal();
@@ -485,8 +490,9 @@ Outcome<json::object> OnlineDesk::AddDraftFile(const std::string& token,
       CheckUpload(p, document_id, file_name, bytes, options_.max_file_bytes, &name);
   if (!type.ok()) return type.refusal();
   HOSO_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db));
-  HOSO_ASSIGN_OR_RETURN(Statement count,
-                        db->Prepare("SELECT COUNT(*) FROM online_files WHERE draft_token_hash = ?1"));
+  HOSO_ASSIGN_OR_RETURN(
+      Statement count,
+      db->Prepare("SELECT COUNT(*) FROM online_files WHERE draft_token_hash = ?1"));
   count.BindBlob(1, token_hash);
   HOSO_ASSIGN_OR_RETURN(bool counted, count.Step());
   if (counted && count.ColumnInt(0) >= options_.max_files_per_draft) {
@@ -511,12 +517,9 @@ Outcome<json::object> OnlineDesk::AddDraftFile(const std::string& token,
                            .Run());
   const int64_t id = db->LastInsertRowId();
   HOSO_RETURN_IF_ERROR(txn.Commit());
-  return json::object{{"file_id", id},
-                      {"document_id", document_id},
-                      {"name", name},
-                      {"hash", stored.at("hash")},
-                      {"media_type", *type},
-                      {"size_bytes", static_cast<int64_t>(bytes.size())}};
+  return json::object{{"file_id", id},       {"document_id", document_id},
+                      {"name", name},        {"hash", stored.at("hash")},
+                      {"media_type", *type}, {"size_bytes", static_cast<int64_t>(bytes.size())}};
 }
 
 Outcome<json::object> OnlineDesk::RemoveDraftFile(const std::string& token, int64_t file_id) {
@@ -528,8 +531,8 @@ Outcome<json::object> OnlineDesk::RemoveDraftFile(const std::string& token, int6
                                     "draft_token_hash = ?2 AND dossier_code IS NULL"));
   HOSO_RETURN_IF_ERROR(del.Bind(1, file_id).BindBlob(2, token_hash).Run());
   if (db->Changes() == 0) {
-    return hoso::central::Refuse(404, "not_found", "the draft has no file " +
-                                                       std::to_string(file_id));
+    return hoso::central::Refuse(404, "not_found",
+                                 "the draft has no file " + std::to_string(file_id));
   }
   HOSO_ASSIGN_OR_RETURN(json::object out, DraftJson(*db, token_hash, token));
   return out;
@@ -554,14 +557,14 @@ std::vector<FieldError> OnlineDesk::Validate(const json::object& f,
   }
   const std::string kind = Str(f, "applicant.kind");
   if (kind != "organisation" && kind != "citizen") {
-    errors.push_back({"applicant.kind", "choose organisation or citizen",
-                      "hãy chọn tổ chức hoặc cá nhân"});
+    errors.push_back(
+        {"applicant.kind", "choose organisation or citizen", "hãy chọn tổ chức hoặc cá nhân"});
   }
   Need(errors, f, "applicant.name", "the applicant's name", "Họ tên người nộp");
   const std::string phone = Str(f, "applicant.phone");
   if (phone.empty()) {
-    errors.push_back({"applicant.phone", "the phone number is required",
-                      "Số điện thoại là bắt buộc"});
+    errors.push_back(
+        {"applicant.phone", "the phone number is required", "Số điện thoại là bắt buộc"});
   } else if (!IsPhone(phone)) {
     errors.push_back({"applicant.phone", "the phone number must be 10 digits starting with 0",
                       "Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0"});
@@ -575,8 +578,7 @@ std::vector<FieldError> OnlineDesk::Validate(const json::object& f,
   if (kind == "citizen") {
     const std::string id = Str(f, "applicant.id_number");
     if (id.size() != 12 || DigitsOnly(id) != id) {
-      errors.push_back({"applicant.id_number",
-                        "the citizen identity number must be 12 digits",
+      errors.push_back({"applicant.id_number", "the citizen identity number must be 12 digits",
                         "Số định danh cá nhân phải gồm 12 chữ số"});
     }
   }
@@ -594,7 +596,8 @@ std::vector<FieldError> OnlineDesk::Validate(const json::object& f,
     const json::value* v = f.if_contains("report_period");
     const int year = LocalDateOf(now).year;
     if (v == nullptr || !v->is_int64() || v->as_int64() < 2000 || v->as_int64() > year) {
-      errors.push_back({"report_period", "the report's year must be from 2000 to " + std::to_string(year),
+      errors.push_back({"report_period",
+                        "the report's year must be from 2000 to " + std::to_string(year),
                         "Năm báo cáo phải từ 2000 đến " + std::to_string(year)});
     }
   }
@@ -652,8 +655,9 @@ Outcome<SubmitResult> OnlineDesk::Submit(const std::string& token, const std::st
                                  "this draft was already submitted as dossier " + *code);
   }
   HOSO_ASSIGN_OR_RETURN(json::object f, ParseJsonObject(q.ColumnText(0)));
-  HOSO_ASSIGN_OR_RETURN(Statement files, db->Prepare("SELECT document_id FROM online_files "
-                                                     "WHERE draft_token_hash = ?1 ORDER BY file_id"));
+  HOSO_ASSIGN_OR_RETURN(Statement files,
+                        db->Prepare("SELECT document_id FROM online_files "
+                                    "WHERE draft_token_hash = ?1 ORDER BY file_id"));
   files.BindBlob(1, token_hash);
   std::vector<std::string> docs;
   for (;;) {
@@ -707,15 +711,16 @@ Outcome<SubmitResult> OnlineDesk::Submit(const std::string& token, const std::st
                                          : Str(f, "applicant.name");
   json::array doc_ids;
   for (const RequiredDocument& d : p.required_documents) {
-    if (std::find(docs.begin(), docs.end(), d.id) != docs.end()) doc_ids.push_back(json::value(d.id));
+    if (std::find(docs.begin(), docs.end(), d.id) != docs.end())
+      doc_ids.push_back(json::value(d.id));
   }
-  json::object payload{{"procedure_id", p.id},
-                       {"applicant", json::object{{"name", applicant_name},
-                                                  {"phone", Str(f, "applicant.phone")}}},
-                       {"unit_code", options_.unit_code},
-                       {"papers_by", Str(f, "papers_by")},
-                       {"lookup_secret_hash", secret_hash},
-                       {"documents", doc_ids}};
+  json::object payload{
+      {"procedure_id", p.id},
+      {"applicant", json::object{{"name", applicant_name}, {"phone", Str(f, "applicant.phone")}}},
+      {"unit_code", options_.unit_code},
+      {"papers_by", Str(f, "papers_by")},
+      {"lookup_secret_hash", secret_hash},
+      {"documents", doc_ids}};
   std::optional<int64_t> postal_fee;
   if (filing) {
     payload["filing"] = true;
@@ -729,10 +734,10 @@ Outcome<SubmitResult> OnlineDesk::Submit(const std::string& token, const std::st
       payload["postal_fee_vnd"] = *postal_fee;
     }
   }
-  HOSO_ASSIGN_OR_RETURN(Event submitted,
-                        AppendCentralEvent(*db, store_->central_id(), "online", code,
-                                           EventType::kDossierSubmittedOnline, payload, now,
-                                           desk_node));
+  HOSO_ASSIGN_OR_RETURN(
+      Event submitted,
+      AppendCentralEvent(*db, store_->central_id(), "online", code,
+                         EventType::kDossierSubmittedOnline, payload, now, desk_node));
   std::optional<UnixMs> acknowledged;
   if (filing) {
     // A notification or report is received as it is filed: nothing is
@@ -775,28 +780,28 @@ Outcome<SubmitResult> OnlineDesk::Submit(const std::string& token, const std::st
   HOSO_RETURN_IF_ERROR(done.BindBlob(1, token_hash).Bind(2, code).Bind(3, now).Run());
   Actor who = Actor::Anonymous(address);
   who.name = "online";
-  HOSO_RETURN_IF_ERROR(AppendAudit(*db, now, who, "online.submit", code,
-                                   json::object{{"event_id", submitted.event_id},
-                                                {"procedure_id", p.id},
-                                                {"filing", filing}}));
+  HOSO_RETURN_IF_ERROR(AppendAudit(
+      *db, now, who, "online.submit", code,
+      json::object{{"event_id", submitted.event_id}, {"procedure_id", p.id}, {"filing", filing}}));
   HOSO_RETURN_IF_ERROR(txn.Commit());
 
   SubmitResult r;
   r.code = code;
   r.secret = secret;
-  r.receipt = json::object{{"code", code},
-                           {"secret", FormatLookupSecret(secret)},
-                           {"procedure_id", p.id},
-                           {"procedure_name_vi", p.name_vi},
-                           {"procedure_name_en", p.name_en},
-                           {"applicant", applicant_name},
-                           {"submitted_at", FormatLocalIso(now)},
-                           {"filing", filing},
-                           {"status", filing ? 2 : 1},
-                           {"acknowledged_at", acknowledged ? json::value(FormatLocalIso(*acknowledged))
-                                                            : json::value()},
-                           {"postal_fee_vnd", postal_fee ? json::value(*postal_fee) : json::value()},
-                           {"documents", doc_ids}};
+  r.receipt =
+      json::object{{"code", code},
+                   {"secret", FormatLookupSecret(secret)},
+                   {"procedure_id", p.id},
+                   {"procedure_name_vi", p.name_vi},
+                   {"procedure_name_en", p.name_en},
+                   {"applicant", applicant_name},
+                   {"submitted_at", FormatLocalIso(now)},
+                   {"filing", filing},
+                   {"status", filing ? 2 : 1},
+                   {"acknowledged_at",
+                    acknowledged ? json::value(FormatLocalIso(*acknowledged)) : json::value()},
+                   {"postal_fee_vnd", postal_fee ? json::value(*postal_fee) : json::value()},
+                   {"documents", doc_ids}};
   return r;
 }
 

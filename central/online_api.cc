@@ -48,7 +48,9 @@ std::string Query(const HttpRequest& r, const char* key) {
   return it == r.query.end() ? "" : it->second;
 }
 
-HttpResponse BadBody(const Status& s) { return ErrorResponse(400, "bad_request", s.message(), s.field()); }
+HttpResponse BadBody(const Status& s) {
+  return ErrorResponse(400, "bad_request", s.message(), s.field());
+}
 
 }  // namespace
 
@@ -89,19 +91,16 @@ void OnlineApi::AddRoutes(Router* router) const {
   // Every route counts against the caller's address first.
   auto add = [router, d](const char* method, const char* pattern,
                          std::function<HttpResponse(const HttpRequest&, const PathParams&)> h) {
-    router->Add(method, pattern,
-                [d, h = std::move(h)](const HttpRequest& r, const PathParams& p) {
-                  Outcome<bool> ok = d->CountRequest(r.remote_address);
-                  if (!ok.ok()) return Refused(ok.refusal());
-                  return h(r, p);
-                });
+    router->Add(method, pattern, [d, h = std::move(h)](const HttpRequest& r, const PathParams& p) {
+      Outcome<bool> ok = d->CountRequest(r.remote_address);
+      if (!ok.ok()) return Refused(ok.refusal());
+      return h(r, p);
+    });
   };
-  add("GET", "/submit", [](const HttpRequest&, const PathParams&) {
-    return ServePage("/submit.html");
-  });
-  add("GET", "/api/online/procedures", [d](const HttpRequest&, const PathParams&) {
-    return JsonResponse(200, d->Procedures());
-  });
+  add("GET", "/submit",
+      [](const HttpRequest&, const PathParams&) { return ServePage("/submit.html"); });
+  add("GET", "/api/online/procedures",
+      [d](const HttpRequest&, const PathParams&) { return JsonResponse(200, d->Procedures()); });
   add("GET", "/api/online/desks", [d](const HttpRequest&, const PathParams&) {
     auto desks = d->Desks();
     if (!desks.ok()) return ErrorResponse(desks.status());
@@ -118,9 +117,8 @@ void OnlineApi::AddRoutes(Router* router) const {
   add("POST", "/api/online/drafts", [d](const HttpRequest& r, const PathParams&) {
     return Json(d->CreateDraft(r.remote_address));
   });
-  add("GET", "/api/online/drafts/{token}", [d](const HttpRequest&, const PathParams& p) {
-    return Json(d->GetDraft(p.at("token")));
-  });
+  add("GET", "/api/online/drafts/{token}",
+      [d](const HttpRequest&, const PathParams& p) { return Json(d->GetDraft(p.at("token"))); });
   add("PUT", "/api/online/drafts/{token}", [d](const HttpRequest& r, const PathParams& p) {
     auto body = Body(r);
     if (!body.ok()) return BadBody(body.status());
@@ -153,8 +151,8 @@ void OnlineApi::AddRoutes(Router* router) const {
               {"field", e.field}, {"message", e.message}, {"message_vi", e.message_vi}});
         }
         json::object body{{"error", json::object{{"code", s.refusal().code},
-                                                  {"message", s.refusal().message},
-                                                  {"field", s.refusal().field}}},
+                                                 {"message", s.refusal().message},
+                                                 {"field", s.refusal().field}}},
                           {"errors", std::move(list)}};
         h.body = ToJson(json::value(std::move(body)));
       }

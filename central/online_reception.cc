@@ -188,19 +188,15 @@ Outcome<std::string> OnlineDesk::ReceiptHtml(const std::string& code, const std:
          "</body></html>";
 }
 
-Outcome<json::object> OnlineDesk::AddCompletionFile(const std::string& code,
-                                                    const std::string& secret,
-                                                    const std::string& address,
-                                                    const std::string& document_id,
-                                                    const std::string& file_name,
-                                                    std::string_view bytes) {
+Outcome<json::object> OnlineDesk::AddCompletionFile(
+    const std::string& code, const std::string& secret, const std::string& address,
+    const std::string& document_id, const std::string& file_name, std::string_view bytes) {
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
   Outcome<Submitted> s = Authorise(*db, code, secret, address);
   if (!s.ok()) return s.refusal();
   if (Outcome<bool> ok = CountDraftWrite("dossier:" + code); !ok.ok()) return ok.refusal();
-  if (!s->completion_items ||
-      std::find(s->completion_items->begin(), s->completion_items->end(), document_id) ==
-          s->completion_items->end()) {
+  if (!s->completion_items || std::find(s->completion_items->begin(), s->completion_items->end(),
+                                        document_id) == s->completion_items->end()) {
     return Refusal{409, "no_completion_requested",
                    "no completion of '" + document_id + "' is asked for dossier " + code,
                    "document_id", std::nullopt};
@@ -228,9 +224,12 @@ Outcome<json::object> OnlineDesk::AddCompletionFile(const std::string& code,
                            .Run());
   const int64_t id = db->LastInsertRowId();
   HOSO_RETURN_IF_ERROR(txn.Commit());
-  return json::object{{"file_id", id},         {"document_id", document_id},
-                      {"name", name},          {"hash", hash},
-                      {"media_type", *type},   {"size_bytes", static_cast<int64_t>(bytes.size())},
+  return json::object{{"file_id", id},
+                      {"document_id", document_id},
+                      {"name", name},
+                      {"hash", hash},
+                      {"media_type", *type},
+                      {"size_bytes", static_cast<int64_t>(bytes.size())},
                       {"round", s->completion_round}};
 }
 
@@ -294,8 +293,10 @@ Result<json::object> OnlineDesk::Inbox() {
     if (!row) break;
     const std::optional<std::string> items = q.ColumnOptText(5);
     std::string state = "to_check";
-    if (items) state = "completion_requested";
-    else if (q.ColumnInt(4) > 0) state = "completed";
+    if (items)
+      state = "completion_requested";
+    else if (q.ColumnInt(4) > 0)
+      state = "completed";
     json::object o{{"code", q.ColumnText(0)},
                    {"procedure_id", q.ColumnText(1)},
                    {"applicant", q.ColumnText(2)},
@@ -380,8 +381,10 @@ Outcome<DossierProjection> NewOnline(Database& db, const std::string& code, cons
                                                   " (" + DossierStatusNameEn(*p->state.status) + ")"
                                             : "none";
     return hoso::central::Refuse(409, "invalid_transition",
-                                 std::string(action) + " is allowed only in status 1 (new online); "
-                                 "dossier " + code + " is in status " + now);
+                                 std::string(action) +
+                                     " is allowed only in status 1 (new online); "
+                                     "dossier " +
+                                     code + " is in status " + now);
   }
   return std::move(*p);
 }
@@ -432,11 +435,11 @@ Outcome<json::object> OnlineDesk::Accept(const Actor& actor, const std::string& 
   }
   json::object payload{
       {"procedure_id", pr.id},
-      {"applicant", json::object{{"name", s->applicant_name},
-                                 {"kind", Str(f, "applicant.kind") == "organisation"
-                                              ? "organisation"
-                                              : "citizen"},
-                                 {"phone", Str(f, "applicant.phone")}}},
+      {"applicant",
+       json::object{
+           {"name", s->applicant_name},
+           {"kind", Str(f, "applicant.kind") == "organisation" ? "organisation" : "citizen"},
+           {"phone", Str(f, "applicant.phone")}}},
       {"appointment_ms", appointment},
       {"lookup_secret_hash", s->secret_hash},
       {"catalog_version", catalog_.version()},
@@ -450,13 +453,13 @@ Outcome<json::object> OnlineDesk::Accept(const Actor& actor, const std::string& 
     payload["recipient_phone"] = Str(f, "return.phone");
   }
   const UnixMs at = std::max(now, p->last_event_at_ms);
-  HOSO_ASSIGN_OR_RETURN(Event e, AppendCentralEvent(*db, store_->central_id(), actor.name, code,
-                                                    EventType::kDossierReceived, payload, at,
-                                                    p->origin_node_id));
+  HOSO_ASSIGN_OR_RETURN(
+      Event e, AppendCentralEvent(*db, store_->central_id(), actor.name, code,
+                                  EventType::kDossierReceived, payload, at, p->origin_node_id));
   HOSO_RETURN_IF_ERROR(RefoldDossiers(*db, {code}, now));
-  HOSO_RETURN_IF_ERROR(AppendAudit(*db, now, actor, "online.accept", code,
-                                   json::object{{"event_id", e.event_id},
-                                                {"appointment_ms", appointment}}));
+  HOSO_RETURN_IF_ERROR(
+      AppendAudit(*db, now, actor, "online.accept", code,
+                  json::object{{"event_id", e.event_id}, {"appointment_ms", appointment}}));
   HOSO_RETURN_IF_ERROR(txn.Commit());
   return json::object{{"code", code},
                       {"event_id", e.event_id},
@@ -476,9 +479,9 @@ Outcome<json::object> OnlineDesk::RequestCompletion(const Actor& actor, const st
   Outcome<DossierProjection> p = NewOnline(*db, code, "a completion request");
   if (!p.ok()) return p.refusal();
   if (s->completion_items) {
-    return hoso::central::Refuse(409, "completion_pending",
-                                 "round " + std::to_string(s->completion_round) +
-                                     " of completion is still open");
+    return hoso::central::Refuse(
+        409, "completion_pending",
+        "round " + std::to_string(s->completion_round) + " of completion is still open");
   }
   auto proc = catalog_.Find(s->procedure_id, LocalDateOf(s->submitted_at_ms));
   if (!proc.ok()) return proc.status();
@@ -490,9 +493,8 @@ Outcome<json::object> OnlineDesk::RequestCompletion(const Actor& actor, const st
   for (const std::string& i : items) {
     if (std::none_of((*proc)->required_documents.begin(), (*proc)->required_documents.end(),
                      [&](const RequiredDocument& d) { return d.id == i; })) {
-      return Refusal{400, "bad_request",
-                     "'" + i + "' is not on the checklist of " + (*proc)->id, "items",
-                     std::nullopt};
+      return Refusal{400, "bad_request", "'" + i + "' is not on the checklist of " + (*proc)->id,
+                     "items", std::nullopt};
     }
     list.push_back(json::value(i));
   }
@@ -538,16 +540,16 @@ Outcome<json::object> OnlineDesk::Refuse(const Actor& actor, const std::string& 
     for (const std::string& i : *s->completion_items) missing.push_back(json::value(i));
     payload["missing_documents"] = std::move(missing);
   }
-  HOSO_ASSIGN_OR_RETURN(
-      Event e, AppendCentralEvent(*db, store_->central_id(), actor.name, code,
-                                  EventType::kDossierRefused, std::move(payload),
-                                  std::max(now, p->last_event_at_ms), p->origin_node_id));
+  HOSO_ASSIGN_OR_RETURN(Event e,
+                        AppendCentralEvent(*db, store_->central_id(), actor.name, code,
+                                           EventType::kDossierRefused, std::move(payload),
+                                           std::max(now, p->last_event_at_ms), p->origin_node_id));
   HOSO_ASSIGN_OR_RETURN(Statement up, db->Prepare("UPDATE online_dossiers SET completion_items = "
                                                   "NULL WHERE dossier_code = ?1"));
   HOSO_RETURN_IF_ERROR(up.Bind(1, code).Run());
   HOSO_RETURN_IF_ERROR(RefoldDossiers(*db, {code}, now));
-  HOSO_RETURN_IF_ERROR(AppendAudit(*db, now, actor, "online.refuse", code,
-                                   json::object{{"event_id", e.event_id}}));
+  HOSO_RETURN_IF_ERROR(
+      AppendAudit(*db, now, actor, "online.refuse", code, json::object{{"event_id", e.event_id}}));
   HOSO_RETURN_IF_ERROR(txn.Commit());
   return json::object{{"code", code}, {"event_id", e.event_id}, {"status", 3}};
 }
@@ -571,10 +573,12 @@ Outcome<std::string> OnlineDesk::Form01Html(const std::string& code) {
   }
   return PageHead("Mẫu số 01 - " + code) +
          "<p class=\"c\">Mẫu số 01</p><h1>GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ</h1>"
-         "<p>Mã hồ sơ: <b>" + HtmlEscape(code) + "</b> (nộp trực tuyến lúc " +
-         HtmlEscape(FormatLocalIso(s->submitted_at_ms)) + ")</p><p>Tiếp nhận hồ sơ của: " +
-         HtmlEscape(s->applicant_name) + "</p><p>Nội dung yêu cầu giải quyết: " +
-         HtmlEscape(proc_name) + "</p><p>Thành phần hồ sơ:</p><ol>" + docs +
+         "<p>Mã hồ sơ: <b>" +
+         HtmlEscape(code) + "</b> (nộp trực tuyến lúc " +
+         HtmlEscape(FormatLocalIso(s->submitted_at_ms)) +
+         ")</p><p>Tiếp nhận hồ sơ của: " + HtmlEscape(s->applicant_name) +
+         "</p><p>Nội dung yêu cầu giải quyết: " + HtmlEscape(proc_name) +
+         "</p><p>Thành phần hồ sơ:</p><ol>" + docs +
          "</ol><p>Thời gian nhận hồ sơ: " + HtmlEscape(FormatLocalIso(*p->received_at_ms)) +
          "</p><p>Thời gian trả kết quả: <b id=\"form01-appointment\">" +
          HtmlEscape(FormatLocalIso(*p->state.appointment_ms)) + "</b></p>" +
@@ -592,8 +596,7 @@ Outcome<std::string> OnlineDesk::Form02Html(const std::string& code) {
   r.Bind(1, code);
   HOSO_ASSIGN_OR_RETURN(bool row, r.Step());
   if (!row) {
-    return hoso::central::Refuse(404, "not_found",
-                                 "no completion was asked for dossier " + code);
+    return hoso::central::Refuse(404, "not_found", "no completion was asked for dossier " + code);
   }
   HOSO_ASSIGN_OR_RETURN(json::object payload, ParseJsonObject(r.ColumnText(0)));
   const UnixMs at = r.ColumnInt(1);
@@ -604,20 +607,23 @@ Outcome<std::string> OnlineDesk::Form02Html(const std::string& code) {
   }
   return PageHead("Mẫu số 02 - " + code) +
          "<p class=\"c\">Mẫu số 02</p><h1>PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ</h1>"
-         "<p>Hồ sơ số: <b>" + HtmlEscape(code) + "</b></p><p>Kính gửi: " +
-         HtmlEscape(s->applicant_name) + "</p><p>Lý do: " + HtmlEscape(Str(payload, "reason")) +
+         "<p>Hồ sơ số: <b>" +
+         HtmlEscape(code) + "</b></p><p>Kính gửi: " + HtmlEscape(s->applicant_name) +
+         "</p><p>Lý do: " + HtmlEscape(Str(payload, "reason")) +
          "</p><p>Đề nghị bổ sung, hoàn thiện các nội dung sau:</p><ol id=\"form02-items\">" +
          items +
          "</ol><p>Tải tệp bổ sung tại trang /submit, mục \"Bổ sung hồ sơ\", với mã hồ sơ và mã "
-         "tra cứu.</p>" + DateLine(at) + "<p>Người yêu cầu: " +
-         HtmlEscape(r.ColumnText(2)) + "</p></body></html>";
+         "tra cứu.</p>" +
+         DateLine(at) + "<p>Người yêu cầu: " + HtmlEscape(r.ColumnText(2)) + "</p></body></html>";
 }
 
 Result<json::object> OnlineDesk::Filings(const std::string& filer_in) {
   std::string filer = NormaliseSpaces(filer_in);
   const std::string digits = DigitsOnly(filer);
-  if (digits.size() == 12 && digits == filer) filer = FilerKeyOfId(digits);
-  else if (digits.size() >= 10 && filer.find(':') == std::string::npos) filer = digits;
+  if (digits.size() == 12 && digits == filer)
+    filer = FilerKeyOfId(digits);
+  else if (digits.size() >= 10 && filer.find(':') == std::string::npos)
+    filer = digits;
   const UnixMs now = options_.clock->NowMs();
   HOSO_ASSIGN_OR_RETURN(DbLease db, store_->Db());
   HOSO_ASSIGN_OR_RETURN(
@@ -668,8 +674,8 @@ Result<json::object> OnlineDesk::Filings(const std::string& filer_in) {
                                      {"due", FormatDate(*due)}});
     }
   }
-  return json::object{{"filer", filer}, {"filings", std::move(filings)},
-                      {"overdue", std::move(overdue)}};
+  return json::object{
+      {"filer", filer}, {"filings", std::move(filings)}, {"overdue", std::move(overdue)}};
 }
 
 }  // namespace hoso::central

@@ -54,8 +54,8 @@ class OnlineTest : public testing::UsersFixture {
     online_ = std::move(desk).value();
     officer_ = std::make_unique<OfficerApi>(store_.get(), auth_.get(), users_.get(), online_.get());
     online_api_ = std::make_unique<OnlineApi>(online_.get());
-    api_ = std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(),
-                                        officer_.get(), nullptr, online_api_.get());
+    api_ = std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(), officer_.get(),
+                                        nullptr, online_api_.get());
     HttpServerOptions so;
     so.threads = 2;
     so.stop_grace_ms = 100;
@@ -109,23 +109,22 @@ class OnlineTest : public testing::UsersFixture {
   }
   HttpResponse Attach(const std::string& draft, const std::string& doc, const std::string& bytes,
                       const std::string& name = "scan.pdf") {
-    return Send("POST", "/api/online/drafts/" + draft + "/files?document_id=" + doc +
-                            "&name=" + name,
+    return Send("POST",
+                "/api/online/drafts/" + draft + "/files?document_id=" + doc + "&name=" + name,
                 bytes, {{"Content-Type", "application/octet-stream"}});
   }
   static json::object Fields(const std::string& procedure = kPromotion) {
-    return json::object{
-        {"procedure_id", procedure},
-        {"applicant", json::object{{"kind", "organisation"},
-                                   {"name", "Nguyễn Văn An"},
-                                   {"phone", "0903 123 456"},
-                                   {"email", "an@congty.vn"},
-                                   {"address", "12 Lê Lợi, Phường Bến Nghé"}}},
-        {"business", json::object{{"name", "Công ty TNHH Ánh Dương"},
-                                  {"tax_code", "0312345678"},
-                                  {"address", "12 Lê Lợi, Phường Bến Nghé"}}},
-        {"papers_by", "online"},
-        {"return", json::object{{"method", "desk"}}}};
+    return json::object{{"procedure_id", procedure},
+                        {"applicant", json::object{{"kind", "organisation"},
+                                                   {"name", "Nguyễn Văn An"},
+                                                   {"phone", "0903 123 456"},
+                                                   {"email", "an@congty.vn"},
+                                                   {"address", "12 Lê Lợi, Phường Bến Nghé"}}},
+                        {"business", json::object{{"name", "Công ty TNHH Ánh Dương"},
+                                                  {"tax_code", "0312345678"},
+                                                  {"address", "12 Lê Lợi, Phường Bến Nghé"}}},
+                        {"papers_by", "online"},
+                        {"return", json::object{{"method", "desk"}}}};
   }
   // A complete draft of the promotion registration, submitted: {code, secret}.
   std::pair<std::string, std::string> SubmitPromotion(json::object fields = Fields()) {
@@ -248,8 +247,9 @@ TEST_F(OnlineTest, SubmissionNamesEveryInvalidFieldWithAPreciseMessage) {
   EXPECT_EQ(MessageOf(r, "business.tax_code"),
             "the tax code must be 10 digits, or 10 digits, '-' and 3 digits");
   EXPECT_EQ(MessageOf(r, "return.address"), "the delivery address is required");
-  EXPECT_EQ(MessageOf(r, "documents.don-dang-ky"),
-            "attach a file of: Application to register the promotion (form of Decree 81/2018/ND-CP)");
+  EXPECT_EQ(
+      MessageOf(r, "documents.don-dang-ky"),
+      "attach a file of: Application to register the promotion (form of Decree 81/2018/ND-CP)");
   // Each message has its Vietnamese text for the page.
   const json::object body = Body(r);
   for (const auto& e : body.at("errors").as_array()) {
@@ -283,8 +283,9 @@ TEST_F(OnlineTest, ASubmittedDossierHasItsCodeSecretAndStatusOneAtOnce) {
   EXPECT_EQ(o.at("status").as_int64(), 1);
   EXPECT_EQ(o.at("files").as_array().size(), 3u);
   // The receipt, as a download.
-  HttpResponse receipt = Send("POST", "/api/online/receipt",
-                              ToJson(json::value(json::object{{"code", code}, {"secret", secret}})));
+  HttpResponse receipt =
+      Send("POST", "/api/online/receipt",
+           ToJson(json::value(json::object{{"code", code}, {"secret", secret}})));
   EXPECT_EQ(receipt.status, 200);
   EXPECT_NE(receipt.body.find(code), std::string::npos);
   EXPECT_NE(receipt.Header("Content-Disposition").find("attachment"), std::string::npos);
@@ -313,9 +314,9 @@ TEST_F(OnlineTest, ASubmittedDraftCannotChangeOrBeSubmittedAgain) {
 
 TEST_F(OnlineTest, CompletionRoundTripAskUploadAccept) {
   auto [code, secret] = SubmitPromotion();
-  HttpResponse ask = Officer("POST", "/api/reception/dossiers/" + code + "/completion",
-                             json::object{{"items", json::array{"the-le"}},
-                                          {"reason", "Thể lệ thiếu chữ ký"}});
+  HttpResponse ask =
+      Officer("POST", "/api/reception/dossiers/" + code + "/completion",
+              json::object{{"items", json::array{"the-le"}}, {"reason", "Thể lệ thiếu chữ ký"}});
   ASSERT_EQ(ask.status, 200) << ask.body;
   EXPECT_EQ(Projection(code)->state.status, DossierStatus::kNewOnline);
   // Form 02 lists exactly what is missing.
@@ -337,9 +338,10 @@ TEST_F(OnlineTest, CompletionRoundTripAskUploadAccept) {
                       "/api/online/dossiers/" + code + "/files?document_id=don-dang-ky&name=a.pdf",
                       Pdf(), {{kLookupSecretHeader, secret}})),
             "no_completion_requested");
-  EXPECT_EQ(Code(Send("POST", "/api/online/dossiers/" + code + "/files?document_id=the-le&name=a.pdf",
-                      Pdf(), {{kLookupSecretHeader, "2345-6789"}})),
-            "no_match");
+  EXPECT_EQ(
+      Code(Send("POST", "/api/online/dossiers/" + code + "/files?document_id=the-le&name=a.pdf",
+                Pdf(), {{kLookupSecretHeader, "2345-6789"}})),
+      "no_match");
   HttpResponse up =
       Send("POST", "/api/online/dossiers/" + code + "/files?document_id=the-le&name=the-le-2.pdf",
            Pdf("signed"), {{kLookupSecretHeader, secret}});
@@ -461,9 +463,9 @@ TEST_F(OnlineTest, UploadsAreServedOnlyAsTheirCheckedTypeAndAsDownloads) {
     EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
     EXPECT_EQ(r.Header("Content-Disposition").rfind("attachment;", 0), 0u);
   }
-  EXPECT_EQ(Officer("GET", "/api/reception/dossiers/" + code + "/files/" + std::string(64, 'a'))
-                .status,
-            404);
+  EXPECT_EQ(
+      Officer("GET", "/api/reception/dossiers/" + code + "/files/" + std::string(64, 'a')).status,
+      404);
 }
 
 TEST_F(OnlineTest, ADeskChosenForCollectionIsTheDossiersOrigin) {
