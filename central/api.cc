@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "central/officer_api.h"
+#include "central/online_api.h"
 #include "central/waybills.h"
 #include "schema/attachment.h"
 #include "schema/json_util.h"
@@ -30,7 +31,8 @@ HttpResponse FileResponse(const char* content_type, std::string body) {
 }  // namespace
 
 CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
-                       const OfficerApi* officer, CentralAttachments* attachments)
+                       const OfficerApi* officer, CentralAttachments* attachments,
+                       const OnlineApi* online)
     : store_(store), admin_(admin), ingestor_(ingestor), attachments_(attachments) {
   if (attachments_ == nullptr) {
     owned_attachments_ = std::make_unique<CentralAttachments>(store_);
@@ -55,6 +57,7 @@ CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor
   router_.Add("POST", "/api/sync/rotate-key",
               [this](const HttpRequest& r, const PathParams&) { return RotateKey(r); });
   if (officer != nullptr) officer->AddRoutes(&router_);
+  if (online != nullptr) online->AddRoutes(&router_);
   router_.Add("POST", "/api/sync/attachments/missing",
               [this](const HttpRequest& r, const PathParams&) { return MissingChunks(r); });
   router_.Add("PUT", "/api/sync/chunks/{hash}", [this](const HttpRequest& r, const PathParams& p) {

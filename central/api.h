@@ -9,6 +9,7 @@
 //   the officers' routes, when an OfficerApi is given (central/officer_api.h)
 //   POST /api/sync/attachments/missing  JSON -> which chunks the central lacks
 //   PUT  /api/sync/chunks/{hash}        chunk bytes -> {"chunk_hash","stored",...}
+//   the applicants' routes, when an OnlineApi is given (/submit, /api/online/)
 //
 // The server runs with one body limit (kMaxRequestBytes, the largest batch);
 // smaller limits of the other routes are checked here.
@@ -35,6 +36,7 @@ inline constexpr char kDownSyncContentType[] = "application/vnd.hoso.downsync";
 inline constexpr char kEnrolContentType[] = "application/vnd.hoso.enrol";
 
 class OfficerApi;
+class OnlineApi;
 
 class CentralApi {
  public:
@@ -49,9 +51,11 @@ class CentralApi {
 
   // REQUIRES: every pointer outlives the CentralApi. `officer` may be null
   // (sync routes only). Without `attachments` the API makes its own on
-  // `store` with the system clock.
+  // `store` with the system clock. `online` adds the applicants' routes
+  // (central/online_api.h).
   CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
-             const OfficerApi* officer = nullptr, CentralAttachments* attachments = nullptr);
+             const OfficerApi* officer = nullptr, CentralAttachments* attachments = nullptr,
+             const OnlineApi* online = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 

@@ -92,7 +92,14 @@ void ApplyEffects(DossierProjection& p, const DossierEvent& e,
     case T::kDossierReceived:
     case T::kDossierRefused: {
       p.procedure_id = OptString(e.payload, "procedure_id");
-      if (!p.origin_node_id) {
+      if (e.by_central) {
+        // An online submission: held by the online unit, and flowing down
+        // to the ward desk where the result is collected, if one was chosen.
+        if (e.type == T::kDossierSubmittedOnline) {
+          p.origin_node_id = OptString(e.payload, "desk_node_id");
+          if (auto unit = OptString(e.payload, "unit_code")) p.unit_code = std::move(unit);
+        }
+      } else if (!p.origin_node_id) {
         p.origin_node_id = e.node_id;
         if (auto it = node_units.find(e.node_id); it != node_units.end() && !p.unit_code) {
           p.unit_code = it->second;

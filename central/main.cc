@@ -23,6 +23,8 @@
 #include "central/ingest.h"
 #include "central/nodes.h"
 #include "central/officer_api.h"
+#include "central/online.h"
+#include "central/online_api.h"
 #include "central/user_cmd.h"
 #include "central/users.h"
 #include "central/waybills.h"
@@ -46,9 +48,11 @@ constexpr char kUsage[] =
     "  init --data DIR [--name NAME] [--central-id ID] [--source-data DIR]\n"
     "                                   create a central's data directory\n"
     "  serve --data DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
-    "        [--track-limit N]          sync API (default 127.0.0.1:8080); HTTPS with a\n"
+    "        [--track-limit N] [--online-unit CODE] [--province NAME]\n"
+    "                                   sync API (default 127.0.0.1:8080); HTTPS with a\n"
     "                                   certificate; N tracking lookups per client address\n"
-    "                                   per minute (default 30, 0: no tracking limits)\n"
+    "                                   per minute (default 30, 0: no tracking limits);\n"
+    "                                   the online door at /submit\n"
     "  node add --data DIR --id ID --unit-code CODE --role desk|courier\n"
     "                                   register a node; prints its one-time enrolment token\n"
     "  node revoke --data DIR --id ID --reason TEXT\n"
@@ -78,7 +82,11 @@ const std::map<std::string, std::string> kCommandUsage = {
      "copied from --source-data (default: the data directory this program was built with).\n"},
     {"serve",
      "usage: hoso-central serve --data DIR [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
-     "Serves the sync API and the officers' API (docs/API.md) until SIGINT or SIGTERM.\n"
+     "                          [--online-unit CODE] [--province NAME]\n"
+     "Serves the sync API, the officers' API and the online door (/submit, /reception;\n"
+     "docs/API.md) until SIGINT or SIGTERM. Online dossiers are numbered under\n"
+     "--online-unit (default 000.00.00.TT); --province is the central's province for the\n"
+     "postal fee zone (default Thành phố Hồ Chí Minh).\n"
      "The first line on stdout is \"listening on http://HOST:PORT\" (https:// with\n"
      "--tls-cert / --tls-key: the PEM certificate followed by its intermediates, and its\n"
      "unencrypted private key).\n"},
@@ -125,7 +133,7 @@ const std::map<std::string, std::string> kCommandUsage = {
 
 const std::set<std::string> kValueFlags = {
     "block-size",    "central-id", "data",        "first", "id",       "last",
-    "listen",        "low-water",  "max-samples", "name",  "out",      "password",
+    "listen",        "low-water",   "online-unit", "province",  "max-samples", "name",  "out",      "password",
     "password-file", "prefix",     "reason",      "role",  "roles",    "size",
     "source-data",   "tls-cert",   "tls-key",     "unit",  "unit-code", "track-limit"};
 const std::set<std::string> kSwitches = {"json"};
@@ -190,8 +198,14 @@ int CmdServe(const cli::Args& a) {
     if (**track_limit == 0) track.max_failures_per_address = 0;
   }
   Tracker tracker(store->get(), track);
-  OfficerApi officer(store->get(), &auth, &users, &tracker);
-  CentralApi api(store->get(), &admin, &ingestor, &officer);
+  OnlineOptions oo;
+  if (auto unit = a.Get("online-unit")) oo.unit_code = *unit;
+  if (auto province = a.Get("province")) oo.province = *province;
+  auto online = OnlineDesk::Create(store->get(), oo);
+  if (!online.ok()) return cli::Fail(kProgram, online.status());
+  OfficerApi officer(store->get(), &auth, &users, &tracker, online->get());
+  OnlineApi online_api(online->get());
+  CentralApi api(store->get(), &admin, &ingestor, &officer, nullptr, &online_api);
   HttpServerOptions so;
   so.host = hp->first;
   so.port = hp->second;

@@ -81,6 +81,23 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
        &OfficerApi::Withdrawal},
       {{"GET", "/track", kPublic, nullptr}, &OfficerApi::TrackPage},
       {{"POST", "/api/track", kPublic, nullptr}, &OfficerApi::Track},
+      {{"GET", "/reception", kPublic, nullptr}, &OfficerApi::ReceptionPage},
+      {{"GET", "/api/reception/inbox", kOfficers, nullptr}, &OfficerApi::ReceptionInbox},
+      {{"GET", "/api/reception/dossiers/{code}", kOfficers, nullptr},
+       &OfficerApi::ReceptionDetail},
+      {{"GET", "/api/reception/dossiers/{code}/files/{hash}", kOfficers, nullptr},
+       &OfficerApi::ReceptionFile},
+      {{"GET", "/api/reception/dossiers/{code}/form01", kOfficers, nullptr},
+       &OfficerApi::ReceptionForm01},
+      {{"GET", "/api/reception/dossiers/{code}/form02", kOfficers, nullptr},
+       &OfficerApi::ReceptionForm02},
+      {{"POST", "/api/reception/dossiers/{code}/accept", kOfficers, nullptr},
+       &OfficerApi::ReceptionAccept},
+      {{"POST", "/api/reception/dossiers/{code}/completion", kOfficers, nullptr},
+       &OfficerApi::ReceptionCompletion},
+      {{"POST", "/api/reception/dossiers/{code}/refuse", kOfficers, nullptr},
+       &OfficerApi::ReceptionRefuse},
+      {{"GET", "/api/reception/filings", kOfficers, nullptr}, &OfficerApi::ReceptionFilings},
   };
   return kEntries;
 }
@@ -121,8 +138,8 @@ Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const Rout
 }
 
 OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
-                       Tracker* tracker)
-    : store_(store), auth_(auth), users_(users), tracker_(tracker) {
+                       Tracker* tracker, OnlineDesk* online)
+    : store_(store), auth_(auth), users_(users), tracker_(tracker), online_(online) {
   if (tracker_ == nullptr) {
     TrackingOptions options;
     options.clock = auth_->options().clock;

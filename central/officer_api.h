@@ -39,6 +39,7 @@
 
 #include "central/auth.h"
 #include "central/central_store.h"
+#include "central/online.h"
 #include "central/refusal.h"
 #include "central/tracking.h"
 #include "central/users.h"
@@ -83,9 +84,10 @@ class OfficerApi {
 
   // REQUIRES: every pointer outlives the OfficerApi. Without a `tracker`,
   // public tracking uses one of its own with the default limits on the
-  // Authenticator's clock.
+  // Authenticator's clock. Without `online` the reception routes answer 404
+  // not_enabled.
   OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
-             Tracker* tracker = nullptr);
+             Tracker* tracker = nullptr, OnlineDesk* online = nullptr);
 
   // The rules of the route table, in table order.
   static const std::vector<RouteRule>& Routes();
@@ -124,6 +126,21 @@ class OfficerApi {
   // Public tracking (track_routes.cc, docs/API.md "Public tracking").
   HttpResponse TrackPage(const Call& call) const;  // the tracking web page
   HttpResponse Track(const Call& call) const;
+  // Reception of online dossiers (reception_api.cc, docs/API.md "Reception
+  // of online dossiers"): officers and supervisors of the online unit, and
+  // admins.
+  HttpResponse ReceptionPage(const Call& call) const;
+  HttpResponse ReceptionInbox(const Call& call) const;
+  HttpResponse ReceptionDetail(const Call& call) const;
+  HttpResponse ReceptionFile(const Call& call) const;
+  HttpResponse ReceptionForm01(const Call& call) const;
+  HttpResponse ReceptionForm02(const Call& call) const;
+  HttpResponse ReceptionAccept(const Call& call) const;
+  HttpResponse ReceptionCompletion(const Call& call) const;
+  HttpResponse ReceptionRefuse(const Call& call) const;
+  HttpResponse ReceptionFilings(const Call& call) const;
+  // nullptr when the caller may act on online dossiers; the refusal otherwise.
+  std::optional<HttpResponse> ReceptionRefusal(const Call& call) const;
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;
@@ -144,6 +161,7 @@ class OfficerApi {
   UserAdmin* users_;
   std::unique_ptr<Tracker> owned_tracker_;
   Tracker* tracker_;
+  OnlineDesk* online_;
 };
 
 }  // namespace hoso::central

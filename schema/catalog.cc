@@ -212,7 +212,8 @@ Result<Procedure> ParseProcedureBody(const json::object& o, const std::string& p
   HOSO_RETURN_IF_ERROR(CheckMembers(
       o, path,
       {"id", "code", "code_note", "field", "name", "level", "required_documents", "processing",
-       "fees", "postal_return", "online", "effective_from", "effective_to", "sources", "notes"}));
+       "fees", "postal_return", "online", "report_due", "effective_from", "effective_to", "sources",
+       "notes"}));
   HOSO_ASSIGN_OR_RETURN(p.code, GetOptString(o, "code", path));
   if (p.code && !IsNationalCode(*p.code)) {
     return Invalid(JoinPath(path, "code"), "must look like 2.000620 or be null");
@@ -258,6 +259,22 @@ Result<Procedure> ParseProcedureBody(const json::object& o, const std::string& p
 
   HOSO_ASSIGN_OR_RETURN(p.postal_return, GetBool(o, "postal_return", path));
   HOSO_ASSIGN_OR_RETURN(p.online, GetBool(o, "online", path));
+  HOSO_ASSIGN_OR_RETURN(p.report_due, GetOptString(o, "report_due", path));
+  if (p.report_due) {
+    const std::string& d = *p.report_due;
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const bool shaped = d.size() == 5 && d[2] == '-' && digit(d[0]) && digit(d[1]) &&
+                        digit(d[3]) && digit(d[4]);
+    const int month = shaped ? (d[0] - '0') * 10 + (d[1] - '0') : 0;
+    const int day = shaped ? (d[3] - '0') * 10 + (d[4] - '0') : 0;
+    // A day of every year: 02-29 is refused.
+    if (!shaped || month < 1 || month > 12 || day < 1 || day > DaysInMonth(2001, month)) {
+      return Invalid(JoinPath(path, "report_due"), "must be a day of every year as MM-DD");
+    }
+    if (p.processing.kind != ProcessingKind::kNone) {
+      return Invalid(JoinPath(path, "report_due"), "is only for filings with processing kind none");
+    }
+  }
   HOSO_ASSIGN_OR_RETURN(p.effective_from, GetDate(o, "effective_from", path));
   HOSO_ASSIGN_OR_RETURN(std::optional<std::string> to, GetOptString(o, "effective_to", path));
   if (to) {
@@ -450,6 +467,7 @@ json::object ProcedureToJson(const Procedure& p) {
   o["fees"] = std::move(fees);
   o["postal_return"] = p.postal_return;
   o["online"] = p.online;
+  if (p.report_due) o["report_due"] = *p.report_due;
   o["effective_from"] = FormatDate(p.effective_from);
   o["effective_to"] = p.effective_to ? json::value(FormatDate(*p.effective_to)) : nullptr;
   json::array sources;

@@ -91,6 +91,10 @@ struct Procedure {
   std::vector<Fee> fees;
   bool postal_return = false;  // the result can be returned by post
   bool online = false;         // offered as online submission
+  // A yearly report (processing kind none): the report on year Y is due by
+  // this "MM-DD" of year Y + 1; filings past it, and years never filed, are
+  // overdue. nullopt: not a periodic report.
+  std::optional<std::string> report_due;
   Date effective_from;
   std::optional<Date> effective_to;  // inclusive; null: open-ended
   std::vector<std::string> sources;

@@ -64,6 +64,17 @@ constexpr PayloadField kDossierSubmittedOnlineV1[] = {
     {"applicant.phone", K::kString, kOpt, "", "", "contact phone"},
     {"portal_reference", K::kString, kOpt, "", "", "the online portal's own reference"},
     {"return_method", K::kEnum, kOpt, "desk|post", "", "how the result is wanted"},
+    {"unit_code", K::kString, kOpt, "", "", "unit that receives online dossiers at the central"},
+    {"desk_node_id", K::kString, kOpt, "", "",
+     "ward desk node where the result is collected (its events flow down to it)"},
+    {"delivery_address", K::kString, kOpt, "", "return_method=post", "postal address"},
+    {"postal_fee_vnd", K::kInt, kOpt, "", "", "postal fee quoted"},
+    {"papers_by", K::kEnum, kOpt, "online|post", "", "online only, or originals sent by post"},
+    {"lookup_secret_hash", K::kString, kOpt, "", "",
+     "verifier of the receipt's lookup secret, never the secret"},
+    {"documents", K::kStringArray, kOpt, "", "", "checklist items uploaded as files"},
+    {"filing", K::kBool, kOpt, "", "", "a notification or report, accepted on submission"},
+    {"report_period", K::kInt, kOpt, "", "", "the year a yearly report is about"},
 };
 constexpr PayloadField kDossierReceivedV1[] = {
     {"procedure_id", K::kString, kReq, "", "", "catalog procedure code"},
@@ -211,6 +222,16 @@ constexpr PayloadField kAttachmentAddedV1[] = {
      "hex BLAKE2b-256 of each chunk in file order; ceil(size_bytes / chunk_size) of them"},
 };
 
+constexpr PayloadField kOnlineCompletionRequestedV1[] = {
+    {"items", K::kStringArray, kReq, "", "", "checklist document ids missing or to redo"},
+    {"reason", K::kString, kOpt, "", "", "what is wrong (printed on Form 02)"},
+    {"round", K::kInt, kReq, "", "", "completion round, from 1"},
+};
+constexpr PayloadField kOnlineCompletionSubmittedV1[] = {
+    {"documents", K::kStringArray, kReq, "", "", "checklist document ids uploaded"},
+    {"round", K::kInt, kReq, "", "", "the completion round answered"},
+};
+
 struct TypeInfo {
   EventType type;
   const char* name;
@@ -250,6 +271,8 @@ constexpr TypeInfo kTypes[] = {
     {T::kNodeRevoked, "node_revoked", kNodeRevokedV1},
     {T::kReconciliationResolved, "reconciliation_resolved", kReconciliationResolvedV1},
     {T::kAttachmentAdded, "attachment_added", kAttachmentAddedV1},
+    {T::kOnlineCompletionRequested, "online_completion_requested", kOnlineCompletionRequestedV1},
+    {T::kOnlineCompletionSubmitted, "online_completion_submitted", kOnlineCompletionSubmittedV1},
 };
 
 constexpr std::array<EventType, std::size(kTypes)> MakeAllTypes() {
@@ -572,7 +595,8 @@ int CurrentSchemaVersion(EventType) { return 1; }
 
 bool NeedsDossierCode(EventType t) {
   return (t >= T::kDossierSubmittedOnline && t <= T::kResultReturned) ||
-         t == T::kShipmentCreated || t == T::kAttachmentAdded;
+         t == T::kShipmentCreated || t == T::kAttachmentAdded ||
+         t == T::kOnlineCompletionRequested || t == T::kOnlineCompletionSubmitted;
 }
 
 bool NeedsWaybill(EventType t) { return t >= T::kShipmentCreated && t <= T::kShipmentReturned; }

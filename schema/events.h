@@ -65,6 +65,11 @@ enum class EventType {
   kReconciliationResolved,
   // Attachments (scanned documents) of a dossier.
   kAttachmentAdded,
+  // Reception of an online submission (status 1) at the central: the
+  // officer asks for missing documents, the applicant uploads them. Neither
+  // changes the status.
+  kOnlineCompletionRequested,
+  kOnlineCompletionSubmitted,
 };
 
 std::span<const EventType> AllEventTypes();

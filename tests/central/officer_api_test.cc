@@ -51,6 +51,16 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"POST /api/officer/dossiers/{code}/withdrawal", {"admin", "supervisor", "officer"}},
     {"GET /track", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
     {"POST /api/track", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
+    {"GET /reception", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
+    {"GET /api/reception/inbox", {"admin", "supervisor", "officer"}},
+    {"GET /api/reception/dossiers/{code}", {"admin", "supervisor", "officer"}},
+    {"GET /api/reception/dossiers/{code}/files/{hash}", {"admin", "supervisor", "officer"}},
+    {"GET /api/reception/dossiers/{code}/form01", {"admin", "supervisor", "officer"}},
+    {"GET /api/reception/dossiers/{code}/form02", {"admin", "supervisor", "officer"}},
+    {"POST /api/reception/dossiers/{code}/accept", {"admin", "supervisor", "officer"}},
+    {"POST /api/reception/dossiers/{code}/completion", {"admin", "supervisor", "officer"}},
+    {"POST /api/reception/dossiers/{code}/refuse", {"admin", "supervisor", "officer"}},
+    {"GET /api/reception/filings", {"admin", "supervisor", "officer"}},
 };
 
 const char* const kCallers[] = {"anonymous", "admin", "supervisor", "officer", "dispatcher"};
@@ -168,7 +178,7 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
     }
   }
   EXPECT_EQ(Audit(kAuditForbidden).size(), denied_roles);
-  EXPECT_EQ(denied_roles, 22u);
+  EXPECT_EQ(denied_roles, 31u);
 }
 
 TEST_F(OfficerApiTest, LoginSetsACookieThatAuthenticatesUntilLogout) {

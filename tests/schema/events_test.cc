@@ -100,6 +100,10 @@ json::object SamplePayload(EventType t) {
           "document_id":"don-de-nghi","chunk_size":262144,
           "chunk_hashes":["1111111111111111111111111111111111111111111111111111111111111111",
                           "2222222222222222222222222222222222222222222222222222222222222222"]})");
+    case T::kOnlineCompletionRequested:
+      return Obj(R"({"items":["the-le"],"reason":"thiếu chữ ký","round":1})");
+    case T::kOnlineCompletionSubmitted:
+      return Obj(R"({"documents":["the-le"],"round":1})");
   }
   return {};
 }
@@ -134,7 +138,7 @@ TEST(EventTypesTest, ThereAreThirtyTwoTypesWithUniqueWireNames) {
     EXPECT_EQ(*back, t);
     EXPECT_EQ(CurrentSchemaVersion(t), 1);
   }
-  EXPECT_EQ(names.size(), 32u);
+  EXPECT_EQ(names.size(), 34u);
   EXPECT_EQ(names.count("shipment_failed_attempt"), 1u);
   EXPECT_EQ(names.count("reconciliation_resolved"), 1u);
   EXPECT_EQ(names.count("attachment_added"), 1u);
