@@ -55,6 +55,7 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
   constexpr Access kAdmin = RoleBit(Role::kAdmin);
   constexpr Access kSupervisors = RoleBit(Role::kAdmin) | RoleBit(Role::kSupervisor);
   constexpr Access kOfficers = kSupervisors | RoleBit(Role::kOfficer);
+  constexpr Access kDispatchers = kSupervisors | RoleBit(Role::kDispatcher);
   static const std::vector<Entry> kEntries = {
       {{"POST", "/api/auth/login", kPublic, nullptr}, &OfficerApi::Login},
       {{"POST", "/api/auth/logout", kAnyRole, nullptr}, &OfficerApi::Logout},
@@ -79,6 +80,16 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"POST", "/api/officer/dossiers/{code}/stop", kOfficers, nullptr}, &OfficerApi::Stop},
       {{"POST", "/api/officer/dossiers/{code}/withdrawal", kOfficers, nullptr},
        &OfficerApi::Withdrawal},
+      {{"GET", "/dispatch", kPublic, nullptr}, &OfficerApi::DispatchPage},
+      {{"GET", "/api/dispatch/shipments", kDispatchers, nullptr}, &OfficerApi::Shipments},
+      {{"GET", "/api/dispatch/shipments/{waybill}", kDispatchers, nullptr},
+       &OfficerApi::ShipmentDetail},
+      {{"POST", "/api/dispatch/shipments/{waybill}/assign", kDispatchers, nullptr},
+       &OfficerApi::AssignShipmentRoute},
+      {{"GET", "/api/dispatch/couriers", kDispatchers, nullptr}, &OfficerApi::Couriers},
+      {{"GET", "/api/dispatch/pending", kDispatchers, nullptr}, &OfficerApi::PendingShipments},
+      {{"POST", "/api/dispatch/pending/create", kDispatchers, nullptr},
+       &OfficerApi::CreatePending},
   };
   return kEntries;
 }

@@ -116,6 +116,15 @@ class OfficerApi {
   HttpResponse Apology(const Call& call) const;
   HttpResponse Stop(const Call& call) const;
   HttpResponse Withdrawal(const Call& call) const;
+  // The dispatchers' routes (dispatch_api.cc, docs/API.md "Dispatch"):
+  // shipments of results returned by post and their courier nodes.
+  HttpResponse DispatchPage(const Call& call) const;  // /dispatch
+  HttpResponse Shipments(const Call& call) const;
+  HttpResponse ShipmentDetail(const Call& call) const;
+  HttpResponse AssignShipmentRoute(const Call& call) const;
+  HttpResponse Couriers(const Call& call) const;
+  HttpResponse PendingShipments(const Call& call) const;
+  HttpResponse CreatePending(const Call& call) const;
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;

@@ -65,6 +65,9 @@ enum class EventType {
   kReconciliationResolved,
   // Attachments (scanned documents) of a dossier.
   kAttachmentAdded,
+  // A dispatcher gives a postal shipment to a courier node (the central
+  // authors it; grouped with the shipment events by NeedsWaybill).
+  kShipmentAssigned,
 };
 
 std::span<const EventType> AllEventTypes();

@@ -49,6 +49,13 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"POST /api/officer/dossiers/{code}/apology", {"admin", "supervisor", "officer"}},
     {"POST /api/officer/dossiers/{code}/stop", {"admin", "supervisor", "officer"}},
     {"POST /api/officer/dossiers/{code}/withdrawal", {"admin", "supervisor", "officer"}},
+    {"GET /dispatch", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
+    {"GET /api/dispatch/shipments", {"admin", "supervisor", "dispatcher"}},
+    {"GET /api/dispatch/shipments/{waybill}", {"admin", "supervisor", "dispatcher"}},
+    {"POST /api/dispatch/shipments/{waybill}/assign", {"admin", "supervisor", "dispatcher"}},
+    {"GET /api/dispatch/couriers", {"admin", "supervisor", "dispatcher"}},
+    {"GET /api/dispatch/pending", {"admin", "supervisor", "dispatcher"}},
+    {"POST /api/dispatch/pending/create", {"admin", "supervisor", "dispatcher"}},
 };
 
 const char* const kCallers[] = {"anonymous", "admin", "supervisor", "officer", "dispatcher"};
@@ -166,7 +173,7 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
     }
   }
   EXPECT_EQ(Audit(kAuditForbidden).size(), denied_roles);
-  EXPECT_EQ(denied_roles, 22u);
+  EXPECT_EQ(denied_roles, 28u);
 }
 
 TEST_F(OfficerApiTest, LoginSetsACookieThatAuthenticatesUntilLogout) {
