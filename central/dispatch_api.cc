@@ -147,8 +147,8 @@ HttpResponse OfficerApi::CreatePending(const Call& call) const {
     return ErrorResponse(first.error_code == "waybill_pool_empty" ? 409 : 422, first.error_code,
                          first.message);
   }
-  return JsonResponse(200,
-                      json::object{{"created", std::move(created)}, {"pending", std::move(pending)}});
+  return JsonResponse(
+      200, json::object{{"created", std::move(created)}, {"pending", std::move(pending)}});
 }
 
 }  // namespace hoso::central

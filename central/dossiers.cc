@@ -687,17 +687,16 @@ Outcome<OfficerActionResult> RecordOfficerAction(Database& db, const std::string
   // A result going back by post leaves with its shipment (central/shipments.h).
   std::optional<json::value> shipment;
   if (type == T::kResultRecorded) {
-    HOSO_ASSIGN_OR_RETURN(ShipmentCreation created,
-                          CreateShipmentForResult(db, central_id, actor.name, dossier_code,
-                                                  e.event_id, at, now));
+    HOSO_ASSIGN_OR_RETURN(
+        ShipmentCreation created,
+        CreateShipmentForResult(db, central_id, actor.name, dossier_code, e.event_id, at, now));
     if (created.by_post) {
       shipment = created.ToJson();
       audit["shipment"] = *shipment;
     }
   }
-  HOSO_RETURN_IF_ERROR(AppendAudit(db, now, actor,
-                                   std::string("dossier.") + DossierActionName(action),
-                                   dossier_code, audit));
+  HOSO_RETURN_IF_ERROR(AppendAudit(
+      db, now, actor, std::string("dossier.") + DossierActionName(action), dossier_code, audit));
   HOSO_RETURN_IF_ERROR(txn.Commit());
   return OfficerActionResult{std::move(e), std::move(*after), std::move(shipment)};
 }

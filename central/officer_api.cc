@@ -88,8 +88,7 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
        &OfficerApi::AssignShipmentRoute},
       {{"GET", "/api/dispatch/couriers", kDispatchers, nullptr}, &OfficerApi::Couriers},
       {{"GET", "/api/dispatch/pending", kDispatchers, nullptr}, &OfficerApi::PendingShipments},
-      {{"POST", "/api/dispatch/pending/create", kDispatchers, nullptr},
-       &OfficerApi::CreatePending},
+      {{"POST", "/api/dispatch/pending/create", kDispatchers, nullptr}, &OfficerApi::CreatePending},
   };
   return kEntries;
 }

@@ -224,11 +224,11 @@ std::string StateLabel(const std::optional<ShipmentState>& s) {
 // The procedure's official name from the published catalog, if it is there.
 Result<std::optional<std::string>> ProcedureName(Database& db, const std::string& procedure_id) {
   // By id or national code, as intake accepts either.
-  HOSO_ASSIGN_OR_RETURN(
-      Statement q, db.Prepare("SELECT json_extract(value, '$.name.vi') FROM data_versions, "
-                              "json_each(body, '$.procedures') WHERE kind = 'catalog' AND "
-                              "(json_extract(value, '$.id') = ?1 OR json_extract(value, "
-                              "'$.code') = ?1) LIMIT 1"));
+  HOSO_ASSIGN_OR_RETURN(Statement q,
+                        db.Prepare("SELECT json_extract(value, '$.name.vi') FROM data_versions, "
+                                   "json_each(body, '$.procedures') WHERE kind = 'catalog' AND "
+                                   "(json_extract(value, '$.id') = ?1 OR json_extract(value, "
+                                   "'$.code') = ?1) LIMIT 1"));
   q.Bind(1, procedure_id);
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<std::string>();
@@ -340,8 +340,8 @@ ShipmentProjection FoldShipment(const std::string& waybill, std::vector<Shipment
   for (const ShipmentEvent& e : FoldOrder(std::move(events))) {
     ++p.event_count;
     auto refuse = [&](std::string reason) {
-      p.conflicts.push_back(ShipmentConflict{e.event_id, e.node_id, e.seq, EventTypeName(e.type),
-                                             std::move(reason)});
+      p.conflicts.push_back(
+          ShipmentConflict{e.event_id, e.node_id, e.seq, EventTypeName(e.type), std::move(reason)});
     };
     if (e.type == T::kShipmentAssigned) {
       if (p.state != S::kRequested) {
@@ -441,10 +441,9 @@ Result<std::optional<ShipmentProjection>> LoadShipment(Database& db, const std::
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<ShipmentProjection>();
   ShipmentProjection p = ReadRow(q);
-  HOSO_ASSIGN_OR_RETURN(Statement c,
-                        db.Prepare("SELECT event_id, node_id, seq, type, reason FROM "
-                                   "shipment_conflicts WHERE waybill = ?1 ORDER BY "
-                                   "detected_at_ms, event_id"));
+  HOSO_ASSIGN_OR_RETURN(Statement c, db.Prepare("SELECT event_id, node_id, seq, type, reason FROM "
+                                                "shipment_conflicts WHERE waybill = ?1 ORDER BY "
+                                                "detected_at_ms, event_id"));
   c.Bind(1, waybill);
   for (;;) {
     HOSO_ASSIGN_OR_RETURN(bool more, c.Step());
@@ -519,11 +518,11 @@ Result<Event> AppendCentralEvent(Database& db, Event e,
 
 json::value ShipmentCreation::ToJson() const {
   if (shipment) {
-    return json::object{{"waybill", shipment->waybill},
-                        {"state", OptJson(shipment->state
-                                              ? std::optional<std::string>(
-                                                    ShipmentStateName(*shipment->state))
-                                              : std::nullopt)}};
+    return json::object{
+        {"waybill", shipment->waybill},
+        {"state",
+         OptJson(shipment->state ? std::optional<std::string>(ShipmentStateName(*shipment->state))
+                                 : std::nullopt)}};
   }
   if (pending) {
     return json::object{
@@ -626,8 +625,8 @@ Result<std::vector<PendingShipment>> ListPendingShipments(Database& db) {
   for (;;) {
     HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(PendingShipment{q.ColumnText(0), q.ColumnText(1), q.ColumnInt(2),
-                                  q.ColumnText(3), q.ColumnText(4)});
+    out.push_back(PendingShipment{q.ColumnText(0), q.ColumnText(1), q.ColumnInt(2), q.ColumnText(3),
+                                  q.ColumnText(4)});
   }
   return out;
 }
@@ -638,10 +637,9 @@ Result<PendingRun> CreatePendingShipments(Database& db, const std::string& centr
   HOSO_ASSIGN_OR_RETURN(std::vector<PendingShipment> pending, ListPendingShipments(db));
   PendingRun run;
   for (const PendingShipment& ps : pending) {
-    HOSO_ASSIGN_OR_RETURN(
-        ShipmentCreation c,
-        CreateShipmentForResult(db, central_id, actor.name, ps.dossier_code, ps.result_event_id,
-                                now, now));
+    HOSO_ASSIGN_OR_RETURN(ShipmentCreation c,
+                          CreateShipmentForResult(db, central_id, actor.name, ps.dossier_code,
+                                                  ps.result_event_id, now, now));
     if (c.shipment) {
       HOSO_RETURN_IF_ERROR(AppendAudit(db, now, actor, "shipment.create", c.shipment->waybill,
                                        json::object{{"dossier_code", ps.dossier_code}}));
@@ -677,8 +675,8 @@ Result<std::vector<CourierNode>> ListCouriers(Database& db) {
   for (;;) {
     HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    out.push_back(CourierNode{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2),
-                              q.ColumnOptInt(3), q.ColumnInt(4)});
+    out.push_back(CourierNode{q.ColumnText(0), q.ColumnText(1), q.ColumnText(2), q.ColumnOptInt(3),
+                              q.ColumnInt(4)});
   }
   return out;
 }
@@ -767,16 +765,15 @@ Outcome<ShipmentProjection> AssignShipment(Database& db, const std::string& cent
   json::object detail{{"event_id", stored->event_id}, {"courier_node_id", courier_node_id}};
   if (previous) detail["from_courier_node_id"] = *previous;
   if (current->dossier_code) detail["dossier_code"] = *current->dossier_code;
-  HOSO_RETURN_IF_ERROR(AppendAudit(db, now, actor,
-                                   previous ? "shipment.reassign" : "shipment.assign", waybill,
-                                   detail));
+  HOSO_RETURN_IF_ERROR(AppendAudit(
+      db, now, actor, previous ? "shipment.reassign" : "shipment.assign", waybill, detail));
   HOSO_RETURN_IF_ERROR(txn.Commit());
   return std::move(*after);
 }
 
 Result<std::vector<json::object>> TakeCourierItems(Database& db, const std::string& node_id,
-                                                   int64_t prior_high_water,
-                                                   int64_t new_high_water, bool proves_receipt) {
+                                                   int64_t prior_high_water, int64_t new_high_water,
+                                                   bool proves_receipt) {
   HOSO_ASSIGN_OR_RETURN(Statement q,
                         db.Prepare("SELECT confirmed_id, answered_hw, answered_through FROM "
                                    "courier_item_downflow WHERE node_id = ?1"));

@@ -232,8 +232,8 @@ Outcome<ShipmentProjection> AssignShipment(Database& db, const std::string& cent
 // recipient's name, phone and address. Call inside the transaction that
 // answers the request.
 Result<std::vector<json::object>> TakeCourierItems(Database& db, const std::string& node_id,
-                                                   int64_t prior_high_water,
-                                                   int64_t new_high_water, bool proves_receipt);
+                                                   int64_t prior_high_water, int64_t new_high_water,
+                                                   bool proves_receipt);
 
 }  // namespace hoso::central
 

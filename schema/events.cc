@@ -576,8 +576,8 @@ Result<EventType> EventTypeFromName(std::string_view name) {
 int CurrentSchemaVersion(EventType) { return 1; }
 
 bool NeedsDossierCode(EventType t) {
-  return (t >= T::kDossierSubmittedOnline && t <= T::kResultReturned) ||
-         t == T::kShipmentCreated || t == T::kAttachmentAdded || t == T::kShipmentAssigned;
+  return (t >= T::kDossierSubmittedOnline && t <= T::kResultReturned) || t == T::kShipmentCreated ||
+         t == T::kAttachmentAdded || t == T::kShipmentAssigned;
 }
 
 bool NeedsWaybill(EventType t) {

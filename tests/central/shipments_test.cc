@@ -3,6 +3,8 @@
 // by post (and kept pending on an empty waybill pool), the dispatchers'
 // routes over real HTTP on 127.0.0.1, and the assignment / unassignment
 // down-sync items of courier nodes with their resend rules.
+#include "central/shipments.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 
 #include "central/api.h"
 #include "central/officer_api.h"
-#include "central/shipments.h"
 #include "central/waybills.h"
 #include "schema/ids.h"
 #include "schema/json_util.h"
@@ -108,8 +109,8 @@ class ShipmentsTest : public UsersFixture {
 
   // Assigns a handler and records the result of dossier n over HTTP.
   HttpResponse RecordResult(int n) {
-    HttpResponse a = Call("lan", "POST", "/api/officer/dossiers/" + Code(n) + "/assign",
-                          {{"handler", "an"}});
+    HttpResponse a =
+        Call("lan", "POST", "/api/officer/dossiers/" + Code(n) + "/assign", {{"handler", "an"}});
     EXPECT_EQ(a.status, 200) << a.body;
     return Call("an", "POST", "/api/officer/dossiers/" + Code(n) + "/result",
                 {{"outcome", "approved"}});
@@ -204,15 +205,16 @@ TEST_F(ShipmentsTest, AResultReturnedByPostCreatesItsShipmentInTheSameTransactio
   // The central's chain: result then shipment_created, with the waybill and
   // the desk as the node it flows to.
   EXPECT_EQ(Int("SELECT COUNT(*) FROM central_events WHERE type = 'shipment_created' AND "
-                "waybill = '" + waybill + "' AND origin_node_id = 'desk-01' AND actor = 'an'"),
+                "waybill = '" +
+                waybill + "' AND origin_node_id = 'desk-01' AND actor = 'an'"),
             1);
   EXPECT_EQ(Int("SELECT seq FROM central_events WHERE type = 'shipment_created'"),
             Int("SELECT seq FROM central_events WHERE type = 'result_recorded'") + 1);
   // Its waybill comes from a block the central allocated to itself.
   EXPECT_EQ(Int("SELECT COUNT(*) FROM central_waybill_blocks"), 1);
   EXPECT_EQ(Int("SELECT COUNT(*) FROM waybill_blocks WHERE prefix = 'EB' AND first <= " +
-                std::to_string(std::stoll(waybill.substr(2, 8))) + " AND last >= " +
-                std::to_string(std::stoll(waybill.substr(2, 8)))),
+                std::to_string(std::stoll(waybill.substr(2, 8))) +
+                " AND last >= " + std::to_string(std::stoll(waybill.substr(2, 8)))),
             0);
   // The desk is sent it with the envelope's waybill, so it validates there.
   std::vector<json::object> events = OfKind(Poll(desk_), "event");
@@ -292,7 +294,9 @@ TEST(ShipmentFoldTest, EveryOrderOfTheSameEventsGivesTheSameShipment) {
   const std::vector<ShipmentEvent> events = {
       // The courier's clock runs 10 minutes behind the central's.
       Ev(kCentralId, 1, EventType::kShipmentCreated, kT0 + 600'000,
-         {{"block_id", "central-1"}, {"recipient_name", "An"}, {"address", "12 Lê Lợi"},
+         {{"block_id", "central-1"},
+          {"recipient_name", "An"},
+          {"address", "12 Lê Lợi"},
           {"postal_fee_vnd", 35000}}),
       Ev(kCentralId, 2, EventType::kShipmentAssigned, kT0 + 600'001,
          {{"courier_node_id", "courier-01"}}),
@@ -327,7 +331,9 @@ TEST(ShipmentFoldTest, EveryOrderOfTheSameEventsGivesTheSameShipment) {
 TEST(ShipmentFoldTest, RefusedTransitionsAreConflictsAndNeverOverwriteTheState) {
   std::vector<ShipmentEvent> events = {
       Ev(kCentralId, 1, EventType::kShipmentCreated, kT0,
-         {{"block_id", "central-1"}, {"recipient_name", "An"}, {"address", "x"},
+         {{"block_id", "central-1"},
+          {"recipient_name", "An"},
+          {"address", "x"},
           {"postal_fee_vnd", 0}}),
       Ev("courier-01", 1, EventType::kShipmentPickedUp, kT0 + 1000),
       // Delivered without going out for delivery first.
@@ -362,10 +368,10 @@ TEST_F(ShipmentsTest, TwoDifferentDeliveriesAreBothKeptAsAConflictWhateverTheArr
   EXPECT_EQ(Shipment(waybill)->conflict_count, 1);
   CourierSends(courier1_, EventType::kShipmentPickedUp, waybill, 1, {}, t + 10'000);
   CourierSends(courier1_, EventType::kShipmentOutForDelivery, waybill, 1, {}, t + 20'000);
-  CourierSends(courier1_, EventType::kShipmentDelivered, waybill, 1,
-               {{"recipient_name", "Nguyễn Văn An"}, {"proof_hash", "ab"},
-                {"fee_collected_vnd", 35000}},
-               t + 30'000);
+  CourierSends(
+      courier1_, EventType::kShipmentDelivered, waybill, 1,
+      {{"recipient_name", "Nguyễn Văn An"}, {"proof_hash", "ab"}, {"fee_collected_vnd", 35000}},
+      t + 30'000);
   std::optional<ShipmentProjection> s = Shipment(waybill);
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->state, ShipmentState::kDelivered);
@@ -410,9 +416,9 @@ TEST_F(ShipmentsTest, DispatcherListsFiltersAndAssignsShipmentsAndReadsOneWithIt
   EXPECT_EQ(count("?state=requested"), 2u);
   EXPECT_EQ(count("?state=delivered"), 0u);
   EXPECT_EQ(ErrorCode(Call("dieu", "GET", "/api/dispatch/shipments?state=lost")), "bad_request");
-  EXPECT_EQ(Body(Call("dieu", "GET", "/api/dispatch/couriers")).at("couriers").at(0).at(
-                "open_shipments"),
-            1);
+  EXPECT_EQ(
+      Body(Call("dieu", "GET", "/api/dispatch/couriers")).at("couriers").at(0).at("open_shipments"),
+      1);
 
   HttpResponse one = Call("lan", "GET", "/api/dispatch/shipments/" + w1);
   ASSERT_EQ(one.status, 200) << one.body;
@@ -464,6 +470,21 @@ TEST_F(ShipmentsTest, AssignmentIsRefusedForUnknownShipmentsAndNodesAndAfterTheP
   EXPECT_EQ(Int("SELECT COUNT(*) FROM central_events WHERE type = 'shipment_assigned'"), 2);
 }
 
+TEST_F(ShipmentsTest, TheDispatchPageIsServedWithItsStableElementIds) {
+  auto r = client_->Send("GET", "/dispatch", "", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->content_type, "text/html; charset=utf-8");
+  EXPECT_NE(r->body.find("<html lang=\"vi\">"), std::string::npos);
+  for (const char* id : {"login-form", "shipment-rows", "filter-state", "filter-courier",
+                         "filter-unassigned", "pending-create", "sd-timeline", "lang"}) {
+    EXPECT_NE(r->body.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  }
+  // No external assets.
+  EXPECT_EQ(r->body.find("http://"), std::string::npos);
+  EXPECT_EQ(r->body.find("https://"), std::string::npos);
+}
+
 // ---- Down-sync ------------------------------------------------------------------
 
 TEST_F(ShipmentsTest, AnAssignmentGoesOnlyToItsCourierWithNoPersonalFieldButNamePhoneAddress) {
@@ -478,8 +499,8 @@ TEST_F(ShipmentsTest, AnAssignmentGoesOnlyToItsCourierWithNoPersonalFieldButName
   ASSERT_EQ(items.size(), 1u);
   const json::object& item = items[0];
   const std::set<std::string> allowed = {
-      "kind",           "assignment_id",  "waybill",       "dossier_code",  "recipient_name",
-      "phone",          "address",        "postal_fee_vnd", "procedure_name", "assigned_at_ms"};
+      "kind",  "assignment_id", "waybill",        "dossier_code",   "recipient_name",
+      "phone", "address",       "postal_fee_vnd", "procedure_name", "assigned_at_ms"};
   for (const auto& m : item) EXPECT_EQ(allowed.count(std::string(m.key())), 1u) << m.key();
   EXPECT_EQ(item.at("assignment_id").as_string(), assignment_id);
   EXPECT_EQ(item.at("waybill").as_string(), w);
@@ -539,8 +560,8 @@ TEST_F(ShipmentsTest, AnEventOfTheCourierCarryingTheWaybillEndsTheResending) {
   // Sent on a file (proves nothing), then the courier's pick-up arrives on
   // a file too: it evidently holds the assignment.
   EXPECT_EQ(OfKind(Poll(courier1_, Channel::kFile), "assignment").size(), 1u);
-  std::vector<json::object> items = CourierSends(courier1_, EventType::kShipmentPickedUp, w, 1,
-                                                 {}, clock_.NowMs() + 1000, Channel::kFile);
+  std::vector<json::object> items = CourierSends(courier1_, EventType::kShipmentPickedUp, w, 1, {},
+                                                 clock_.NowMs() + 1000, Channel::kFile);
   EXPECT_TRUE(OfKind(items, "assignment").empty());
   EXPECT_TRUE(OfKind(Poll(courier1_, Channel::kFile), "assignment").empty());
   EXPECT_EQ(Shipment(w)->state, ShipmentState::kPickedUp);
