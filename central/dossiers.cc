@@ -4,6 +4,8 @@
 #include <tuple>
 #include <utility>
 
+#include "central/shipments.h"
+
 namespace hoso::central {
 namespace {
 
@@ -564,7 +566,7 @@ Result<std::vector<json::object>> TakeEventItems(Database& db, const std::string
   HOSO_ASSIGN_OR_RETURN(
       Statement ev,
       db.Prepare("SELECT seq, node_id, event_id, type, schema_version, dossier_code, payload, "
-                 "device_time_ms, actor FROM central_events WHERE origin_node_id = ?1 AND "
+                 "device_time_ms, actor, waybill FROM central_events WHERE origin_node_id = ?1 AND "
                  "seq > ?2 ORDER BY seq"));
   ev.Bind(1, node_id).Bind(2, confirmed);
   std::vector<json::object> items;
@@ -582,6 +584,8 @@ Result<std::vector<json::object>> TakeEventItems(Database& db, const std::string
                    {"dossier_code", ev.ColumnText(5)},
                    {"actor", ev.ColumnText(8)},
                    {"payload", std::move(payload)}};
+    // shipment_created carries its waybill, part of the hashed envelope.
+    if (auto waybill = ev.ColumnOptText(9)) e["waybill"] = *waybill;
     items.push_back(json::object{{"kind", "event"}, {"event", std::move(e)}});
     through = ev.ColumnInt(0);
   }
@@ -686,11 +690,22 @@ Outcome<OfficerActionResult> RecordOfficerAction(Database& db, const std::string
           std::string(DossierActionName(action)) + " conflicts with a later event: " + c.reason);
     }
   }
-  HOSO_RETURN_IF_ERROR(
-      AppendAudit(db, now, actor, std::string("dossier.") + DossierActionName(action), dossier_code,
-                  json::object{{"event_id", e.event_id}, {"seq", seq}, {"payload", e.payload}}));
+  json::object audit{{"event_id", e.event_id}, {"seq", seq}, {"payload", e.payload}};
+  // A result going back by post leaves with its shipment (central/shipments.h).
+  std::optional<json::value> shipment;
+  if (type == T::kResultRecorded) {
+    HOSO_ASSIGN_OR_RETURN(
+        ShipmentCreation created,
+        CreateShipmentForResult(db, central_id, actor.name, dossier_code, e.event_id, at, now));
+    if (created.by_post) {
+      shipment = created.ToJson();
+      audit["shipment"] = *shipment;
+    }
+  }
+  HOSO_RETURN_IF_ERROR(AppendAudit(
+      db, now, actor, std::string("dossier.") + DossierActionName(action), dossier_code, audit));
   HOSO_RETURN_IF_ERROR(txn.Commit());
-  return OfficerActionResult{std::move(e), std::move(*after)};
+  return OfficerActionResult{std::move(e), std::move(*after), std::move(shipment)};
 }
 
 }  // namespace hoso::central

@@ -170,6 +170,9 @@ Result<std::vector<json::object>> TakeEventItems(Database& db, const std::string
 struct OfficerActionResult {
   Event event;                // as stored, with its seq in the central's chain
   DossierProjection dossier;  // after the action
+  // result_recorded of a dossier returned by post: ShipmentCreation::ToJson()
+  // (the shipment created with it, or why it is pending).
+  std::optional<json::value> shipment;
 };
 
 // The officer's action `type` (one of handler_assigned, handler_transferred,

@@ -7,6 +7,7 @@
 #include "central/dictionaries.h"
 #include "central/dossiers.h"
 #include "central/nodes.h"
+#include "central/shipments.h"
 #include "central/waybills.h"
 #include "schema/events.h"
 #include "schema/json_util.h"
@@ -214,6 +215,7 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
     HOSO_RETURN_IF_ERROR(InsertEvents(db, batch.events, p.high_water, now));
     HOSO_RETURN_IF_ERROR(RecordAttachmentEvents(db, batch.events, p.high_water, now));
     HOSO_RETURN_IF_ERROR(FoldIngestedEvents(db, batch.events, p.high_water, now));
+    HOSO_RETURN_IF_ERROR(FoldIngestedShipmentEvents(db, batch.events, p.high_water, now));
     HOSO_ASSIGN_OR_RETURN(Statement progress,
                           db.Prepare("INSERT INTO node_progress (node_id, high_water_seq, "
                                      "last_hash) VALUES (?1, ?2, ?3) ON CONFLICT (node_id) DO "
@@ -247,6 +249,11 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
       TakeEventItems(db, h.node_id, p.high_water, d.acked_seq,
                      channel == Channel::kHttp && h.first_seq == p.high_water + 1));
   for (json::object& e : events) d.items.push_back(std::move(e));
+  HOSO_ASSIGN_OR_RETURN(
+      std::vector<json::object> courier,
+      TakeCourierItems(db, h.node_id, p.high_water, d.acked_seq,
+                       channel == Channel::kHttp && h.first_seq == p.high_water + 1));
+  for (json::object& c : courier) d.items.push_back(std::move(c));
   return d;
 }
 

@@ -30,8 +30,11 @@
 //      dictionary it holds) or when the batch starts at or below the high
 //      water mark (a duplicate or an overlapping resend) (central/
 //      dictionaries.h); the node's unconfirmed waybill blocks and any block
-//      allocated now because it runs low (central/waybills.h); and for a
-//      revoked node in file mode a revocation item. What the answer carries
+//      allocated now because it runs low (central/waybills.h); the officers'
+//      events of its dossiers (central/dossiers.h) and, for a courier node,
+//      its assignment / unassignment items (central/shipments.h); and for a
+//      revoked node in file mode a revocation item. The new events are
+//      folded into the dossier and shipment projections first. What the answer carries
 //      is recorded in the same transaction, so a lost answer is answered
 //      again with the same dictionary and the same blocks, never new ones.
 // Nothing is applied partially: any refusal leaves the database unchanged.

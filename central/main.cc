@@ -25,6 +25,7 @@
 #include "central/officer_api.h"
 #include "central/online.h"
 #include "central/online_api.h"
+#include "central/shipment_cmd.h"
 #include "central/user_cmd.h"
 #include "central/users.h"
 #include "central/waybills.h"
@@ -68,6 +69,8 @@ constexpr char kUsage[] =
     "  user add USERNAME --data DIR --role ROLE [--unit CODE] [--name NAME]\n"
     "                                   add a user; the password is read from stdin\n"
     "  user list|disable|enable|passwd  see hoso-central user --help\n"
+    "  shipment list|show|assign|create-pending --data DIR ...\n"
+    "                                   results returned by post and their couriers\n"
     "  attachment list --data DIR [--json]\n"
     "                                   scanned documents announced by nodes, upload state\n"
     "  attachment get --data DIR HASH --out FILE\n"
@@ -123,6 +126,7 @@ const std::map<std::string, std::string> kCommandUsage = {
      "pool. Nodes of the configured roles get blocks of --block-size serials (default 1000)\n"
      "in their down-sync whenever they hold fewer than --low-water unused ones (default 200).\n"},
     {"user", kUserUsage},
+    {"shipment", kShipmentUsage},
     {"attachment",
      "usage: hoso-central attachment list --data DIR [--json]\n"
      "       hoso-central attachment get --data DIR HASH --out FILE\n"
@@ -132,11 +136,12 @@ const std::map<std::string, std::string> kCommandUsage = {
 };
 
 const std::set<std::string> kValueFlags = {
-    "block-size",    "central-id", "data",        "first", "id",       "last",
-    "listen",        "low-water",   "online-unit", "province",  "max-samples", "name",  "out",      "password",
-    "password-file", "prefix",     "reason",      "role",  "roles",    "size",
-    "source-data",   "tls-cert",   "tls-key",     "unit",  "unit-code", "track-limit"};
-const std::set<std::string> kSwitches = {"json"};
+    "block-size",    "central-id", "courier",     "data",        "first",    "id",
+    "last",          "listen",     "low-water",   "max-samples", "name",     "note",
+    "online-unit",   "out",        "password",    "password-file", "prefix", "province",
+    "reason",        "role",       "roles",       "size",        "source-data", "state",
+    "tls-cert",      "tls-key",    "track-limit", "unit",        "unit-code"};
+const std::set<std::string> kSwitches = {"json", "unassigned"};
 
 Result<std::unique_ptr<CentralStore>> OpenStore(const cli::Args& a) {
   HOSO_ASSIGN_OR_RETURN(std::string dir, a.Require("data"));
@@ -563,6 +568,7 @@ int main(int argc, char** argv) {
   if (cmd == "waybill") return CmdWaybill(*parsed);
   if (cmd == "user") return CmdUser(*parsed);
   if (cmd == "attachment") return CmdAttachment(*parsed);
+  if (cmd == "shipment") return CmdShipment(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-central --help)\n";
   return 2;
 }

@@ -55,6 +55,7 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
   constexpr Access kAdmin = RoleBit(Role::kAdmin);
   constexpr Access kSupervisors = RoleBit(Role::kAdmin) | RoleBit(Role::kSupervisor);
   constexpr Access kOfficers = kSupervisors | RoleBit(Role::kOfficer);
+  constexpr Access kDispatchers = kSupervisors | RoleBit(Role::kDispatcher);
   static const std::vector<Entry> kEntries = {
       {{"POST", "/api/auth/login", kPublic, nullptr}, &OfficerApi::Login},
       {{"POST", "/api/auth/logout", kAnyRole, nullptr}, &OfficerApi::Logout},
@@ -98,6 +99,15 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"POST", "/api/reception/dossiers/{code}/refuse", kOfficers, nullptr},
        &OfficerApi::ReceptionRefuse},
       {{"GET", "/api/reception/filings", kOfficers, nullptr}, &OfficerApi::ReceptionFilings},
+      {{"GET", "/dispatch", kPublic, nullptr}, &OfficerApi::DispatchPage},
+      {{"GET", "/api/dispatch/shipments", kDispatchers, nullptr}, &OfficerApi::Shipments},
+      {{"GET", "/api/dispatch/shipments/{waybill}", kDispatchers, nullptr},
+       &OfficerApi::ShipmentDetail},
+      {{"POST", "/api/dispatch/shipments/{waybill}/assign", kDispatchers, nullptr},
+       &OfficerApi::AssignShipmentRoute},
+      {{"GET", "/api/dispatch/couriers", kDispatchers, nullptr}, &OfficerApi::Couriers},
+      {{"GET", "/api/dispatch/pending", kDispatchers, nullptr}, &OfficerApi::PendingShipments},
+      {{"POST", "/api/dispatch/pending/create", kDispatchers, nullptr}, &OfficerApi::CreatePending},
   };
   return kEntries;
 }

@@ -141,6 +141,15 @@ class OfficerApi {
   HttpResponse ReceptionFilings(const Call& call) const;
   // nullptr when the caller may act on online dossiers; the refusal otherwise.
   std::optional<HttpResponse> ReceptionRefusal(const Call& call) const;
+  // The dispatchers' routes (dispatch_api.cc, docs/API.md "Dispatch"):
+  // shipments of results returned by post and their courier nodes.
+  HttpResponse DispatchPage(const Call& call) const;  // /dispatch
+  HttpResponse Shipments(const Call& call) const;
+  HttpResponse ShipmentDetail(const Call& call) const;
+  HttpResponse AssignShipmentRoute(const Call& call) const;
+  HttpResponse Couriers(const Call& call) const;
+  HttpResponse PendingShipments(const Call& call) const;
+  HttpResponse CreatePending(const Call& call) const;
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;

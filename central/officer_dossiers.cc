@@ -268,9 +268,10 @@ HttpResponse OfficerApi::DossierAct(const Call& call, EventType type, json::obje
       RecordOfficerAction(**db, store_->central_id(), user.AsActor(call.request.remote_address),
                           code, type, std::move(payload), auth_->options().clock->NowMs());
   if (!done.ok()) return Refused(done.refusal());
-  return JsonResponse(200,
-                      json::object{{"event", EventToJsonObject(done->event)},
-                                   {"dossier", done->dossier.ToJson(done->event.device_time_ms)}});
+  json::object out{{"event", EventToJsonObject(done->event)},
+                   {"dossier", done->dossier.ToJson(done->event.device_time_ms)}};
+  if (done->shipment) out["shipment"] = *done->shipment;
+  return JsonResponse(200, std::move(out));
 }
 
 // Assign and transfer name the handler by username; the event carries the

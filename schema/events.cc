@@ -159,6 +159,7 @@ constexpr PayloadField kShipmentCreatedV1[] = {
     {"phone", K::kString, kOpt, "", "", "addressee's phone"},
     {"postal_fee_vnd", K::kInt, kReq, "", "", "fee expected for the delivery"},
     {"courier_node_id", K::kString, kOpt, "", "", "courier node it is assigned to"},
+    {"procedure_name", K::kString, kOpt, "", "", "name of the procedure whose result it carries"},
 };
 constexpr PayloadField kShipmentPickedUpV1[] = {
     {"note", K::kString, kOpt, "", "", "free text"},
@@ -184,6 +185,10 @@ constexpr PayloadField kShipmentHeldV1[] = {
 };
 constexpr PayloadField kShipmentReturnedV1[] = {
     {"reason", K::kString, kReq, "", "", "why it went back to the agency"},
+};
+constexpr PayloadField kShipmentAssignedV1[] = {
+    {"courier_node_id", K::kString, kReq, "", "", "courier node that delivers it"},
+    {"note", K::kString, kOpt, "", "", "the dispatcher's note"},
 };
 constexpr PayloadField kCatalogPublishedV1[] = {
     {"version", K::kString, kReq, "", "", "catalog version"},
@@ -273,6 +278,7 @@ constexpr TypeInfo kTypes[] = {
     {T::kAttachmentAdded, "attachment_added", kAttachmentAddedV1},
     {T::kOnlineCompletionRequested, "online_completion_requested", kOnlineCompletionRequestedV1},
     {T::kOnlineCompletionSubmitted, "online_completion_submitted", kOnlineCompletionSubmittedV1},
+    {T::kShipmentAssigned, "shipment_assigned", kShipmentAssignedV1},
 };
 
 constexpr std::array<EventType, std::size(kTypes)> MakeAllTypes() {
@@ -596,10 +602,13 @@ int CurrentSchemaVersion(EventType) { return 1; }
 bool NeedsDossierCode(EventType t) {
   return (t >= T::kDossierSubmittedOnline && t <= T::kResultReturned) ||
          t == T::kShipmentCreated || t == T::kAttachmentAdded ||
-         t == T::kOnlineCompletionRequested || t == T::kOnlineCompletionSubmitted;
+         t == T::kOnlineCompletionRequested || t == T::kOnlineCompletionSubmitted ||
+         t == T::kShipmentAssigned;
 }
 
-bool NeedsWaybill(EventType t) { return t >= T::kShipmentCreated && t <= T::kShipmentReturned; }
+bool NeedsWaybill(EventType t) {
+  return (t >= T::kShipmentCreated && t <= T::kShipmentReturned) || t == T::kShipmentAssigned;
+}
 
 std::optional<DossierAction> DossierActionFor(EventType t) {
   using A = DossierAction;

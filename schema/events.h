@@ -70,6 +70,9 @@ enum class EventType {
   // changes the status.
   kOnlineCompletionRequested,
   kOnlineCompletionSubmitted,
+  // A dispatcher gives a postal shipment to a courier node (the central
+  // authors it; grouped with the shipment events by NeedsWaybill).
+  kShipmentAssigned,
 };
 
 std::span<const EventType> AllEventTypes();

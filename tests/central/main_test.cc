@@ -67,13 +67,30 @@ class CentralMainTest : public ::testing::Test {
 };
 
 TEST_F(CentralMainTest, EveryCommandHasHelpAndUnknownOnesFail) {
-  for (const char* cmd : {"init", "serve", "node", "import", "key", "dict", "waybill", "user"}) {
+  for (const char* cmd :
+       {"init", "serve", "node", "import", "key", "dict", "waybill", "user", "shipment"}) {
     EXPECT_EQ(Run({cmd, "--help"}), 0) << cmd;
     EXPECT_NE(out_.find(std::string("hoso-central ") + cmd), std::string::npos) << out_;
   }
   EXPECT_EQ(Run({"frobnicate"}), 2);
   EXPECT_EQ(Run({"node", "add", "--data", data_, "--id", "desk-01"}), 2);
   EXPECT_EQ(out_, "hoso-central: missing required option --unit-code\n");
+}
+
+TEST_F(CentralMainTest, ShipmentCommandsListShowAssignAndCreatePending) {
+  ASSERT_EQ(Run({"shipment", "list", "--data", data_, "--json"}), 0) << out_;
+  auto listed = ParseJsonObject(out_);
+  ASSERT_TRUE(listed.ok()) << out_;
+  EXPECT_EQ(listed->at("shipments").as_array().size(), 0u);
+  EXPECT_EQ(listed->at("pending").as_array().size(), 0u);
+  ASSERT_EQ(Run({"shipment", "list", "--data", data_, "--state", "delivered"}), 0) << out_;
+  EXPECT_EQ(out_, "0 shipment(s)\n");
+  EXPECT_EQ(Run({"shipment", "list", "--data", data_, "--state", "lost"}), 2);
+  EXPECT_EQ(Run({"shipment", "show", "--data", data_, "EB000000019VN"}), 1);
+  EXPECT_EQ(Run({"shipment", "assign", "--data", data_, "EB000000019VN", "--courier", "c-01"}), 1);
+  EXPECT_EQ(out_.rfind("hoso-central: not_found: ", 0), 0u) << out_;
+  EXPECT_EQ(Run({"shipment", "create-pending", "--data", data_}), 0) << out_;
+  EXPECT_EQ(Run({"shipment", "frob", "--data", data_}), 2);
 }
 
 TEST_F(CentralMainTest, InitTwiceFailsWithOneLine) {

@@ -61,6 +61,13 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"POST /api/reception/dossiers/{code}/completion", {"admin", "supervisor", "officer"}},
     {"POST /api/reception/dossiers/{code}/refuse", {"admin", "supervisor", "officer"}},
     {"GET /api/reception/filings", {"admin", "supervisor", "officer"}},
+    {"GET /dispatch", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
+    {"GET /api/dispatch/shipments", {"admin", "supervisor", "dispatcher"}},
+    {"GET /api/dispatch/shipments/{waybill}", {"admin", "supervisor", "dispatcher"}},
+    {"POST /api/dispatch/shipments/{waybill}/assign", {"admin", "supervisor", "dispatcher"}},
+    {"GET /api/dispatch/couriers", {"admin", "supervisor", "dispatcher"}},
+    {"GET /api/dispatch/pending", {"admin", "supervisor", "dispatcher"}},
+    {"POST /api/dispatch/pending/create", {"admin", "supervisor", "dispatcher"}},
 };
 
 const char* const kCallers[] = {"anonymous", "admin", "supervisor", "officer", "dispatcher"};
@@ -178,7 +185,7 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
     }
   }
   EXPECT_EQ(Audit(kAuditForbidden).size(), denied_roles);
-  EXPECT_EQ(denied_roles, 31u);
+  EXPECT_EQ(denied_roles, 37u);
 }
 
 TEST_F(OfficerApiTest, LoginSetsACookieThatAuthenticatesUntilLogout) {

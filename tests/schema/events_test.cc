@@ -84,6 +84,8 @@ json::object SamplePayload(EventType t) {
       return Obj(R"({"post_office":"Bưu cục Bến Thành"})");
     case T::kShipmentReturned:
       return Obj(R"({"reason":"quá hạn lưu giữ"})");
+    case T::kShipmentAssigned:
+      return Obj(R"({"courier_node_id":"courier-01","note":"tuyến Quận 1"})");
     case T::kCatalogPublished:
     case T::kCalendarPublished:
       return Obj(R"({"version":"2026.2","effective_from":"2026-04-01","content_hash":"cd34"})");
@@ -129,7 +131,7 @@ void Erase(json::object& o, std::string_view path) {
 
 // ---- Types -------------------------------------------------------------------
 
-TEST(EventTypesTest, ThereAreThirtyTwoTypesWithUniqueWireNames) {
+TEST(EventTypesTest, ThereAreThirtyThreeTypesWithUniqueWireNames) {
   std::set<std::string> names;
   for (T t : AllEventTypes()) {
     names.insert(EventTypeName(t));
@@ -138,7 +140,8 @@ TEST(EventTypesTest, ThereAreThirtyTwoTypesWithUniqueWireNames) {
     EXPECT_EQ(*back, t);
     EXPECT_EQ(CurrentSchemaVersion(t), 1);
   }
-  EXPECT_EQ(names.size(), 34u);
+  EXPECT_EQ(names.size(), 35u);
+  EXPECT_EQ(names.count("shipment_assigned"), 1u);
   EXPECT_EQ(names.count("shipment_failed_attempt"), 1u);
   EXPECT_EQ(names.count("reconciliation_resolved"), 1u);
   EXPECT_EQ(names.count("attachment_added"), 1u);
