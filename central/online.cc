@@ -255,7 +255,7 @@ Outcome<bool> Limited(bool allowed, int64_t retry_after_s, const std::string& wh
 
 }  // namespace
 
-bool RateLimiter::Allow(const std::string& key, int limit, int64_t window_ms, UnixMs now,
+bool WindowCounter::Allow(const std::string& key, int limit, int64_t window_ms, UnixMs now,
                         int64_t* retry_after_s) {
   std::lock_guard<std::mutex> lock(mu_);
   if (windows_.size() > 100000) {
@@ -272,7 +272,7 @@ bool RateLimiter::Allow(const std::string& key, int limit, int64_t window_ms, Un
   return true;
 }
 
-bool RateLimiter::Over(const std::string& key, int limit, int64_t window_ms, UnixMs now,
+bool WindowCounter::Over(const std::string& key, int limit, int64_t window_ms, UnixMs now,
                        int64_t* retry_after_s) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = windows_.find(key);

@@ -26,7 +26,7 @@
 // its origin: its events flow down to the node like any desk dossier's.
 //
 // Abuse: requests are counted per remote address and per draft
-// (RateLimiter, refusals 429 too_many_requests with Retry-After); a code is
+// (WindowCounter, refusals 429 too_many_requests with Retry-After); a code is
 // found only together with its secret, and a wrong secret is refused exactly
 // like an unknown code (404 no_match) and counted against the address.
 //
@@ -75,9 +75,11 @@ struct OnlineOptions {
   Clock* clock = SystemClock();
 };
 
-// Fixed-window counters in memory: at most `limit` events per key per window.
+// Fixed-window counters in memory: at most `limit` events per key per
+// window; the online door's several limits share one (tracking keeps a
+// sliding log per address instead, RateLimiter in central/tracking.h).
 // Thread-safe.
-class RateLimiter {
+class WindowCounter {
  public:
   // True (and counted) when under the limit; otherwise false and
   // *retry_after_s says when the window ends.
@@ -243,7 +245,7 @@ class OnlineDesk {
   Catalog catalog_;
   std::unique_ptr<WorkingCalendar> calendar_;
   Tariff tariff_;
-  RateLimiter limiter_;
+  WindowCounter limiter_;
 };
 
 }  // namespace hoso::central

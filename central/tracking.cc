@@ -178,9 +178,16 @@ json::object Step(const StepWords& words, const json::object& payload, UnixMs at
 Result<std::optional<std::string>> StoredVerifier(Database& db, const std::string& code) {
   HOSO_ASSIGN_OR_RETURN(
       Statement q,
-      db.Prepare("SELECT json_extract(payload, '$.lookup_secret_hash') FROM events "
-                 "WHERE dossier_code = ?1 AND type = 'dossier_received' "
-                 "ORDER BY received_at_ms, node_id, seq LIMIT 1"));
+      db.Prepare("SELECT v FROM ("
+                 " SELECT 0 AS k, received_at_ms AS a, node_id AS n, seq AS s,"
+                 "  json_extract(payload, '$.lookup_secret_hash') AS v FROM events "
+                 " WHERE dossier_code = ?1 AND type = 'dossier_received' "
+                 " UNION ALL "
+                 // An online dossier: the central issued the secret at submission.
+                 " SELECT 1, 0, '', seq, json_extract(payload, '$.lookup_secret_hash') "
+                 " FROM central_events WHERE dossier_code = ?1 "
+                 " AND type IN ('dossier_submitted_online', 'dossier_received')) "
+                 "WHERE v IS NOT NULL ORDER BY k, a, n, s LIMIT 1"));
   q.Bind(1, code);
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<std::string>();

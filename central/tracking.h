@@ -2,7 +2,8 @@
 // from its code and lookup secret (POST /api/track, the page GET /track;
 // docs/API.md "Public tracking").
 //
-// The secret is never stored: the dossier_received event carries its
+// The secret is never stored: the dossier_received event (for an online
+// dossier the central's dossier_submitted_online) carries its
 // verifier "lookup_secret_hash", the lower-case hex BLAKE2b-256 of
 // code ":" canonical secret (node/dossier.h LookupSecretHash). A lookup
 // recomputes it from what was typed and compares it with the stored one in

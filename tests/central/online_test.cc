@@ -292,6 +292,20 @@ TEST_F(OnlineTest, ASubmittedDossierHasItsCodeSecretAndStatusOneAtOnce) {
   EXPECT_NE(receipt.Header("Content-Disposition").find("attachment"), std::string::npos);
 }
 
+TEST_F(OnlineTest, TheTrackingPageFindsAnOnlineDossierByItsCodeAndSecret) {
+  auto [code, secret] = SubmitPromotion();
+  auto track = [&](const std::string& s) {
+    return Send("POST", "/api/track",
+                ToJson(json::value(json::object{{"code", code}, {"secret", s}})));
+  };
+  HttpResponse found = track(secret);
+  ASSERT_EQ(found.status, 200) << found.body;
+  json::object d = Body(found).at("dossier").as_object();
+  EXPECT_EQ(d.at("code").as_string(), code);
+  EXPECT_EQ(d.at("status").as_int64(), 1);
+  EXPECT_EQ(track("2345-6789").status, 404);
+}
+
 TEST_F(OnlineTest, AWrongSecretIsRefusedExactlyLikeAnUnknownCode) {
   auto [code, secret] = SubmitPromotion();
   HttpResponse wrong = Lookup(code, "2345-6789");
