@@ -55,6 +55,8 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
   constexpr Access kAdmin = RoleBit(Role::kAdmin);
   constexpr Access kSupervisors = RoleBit(Role::kAdmin) | RoleBit(Role::kSupervisor);
   constexpr Access kOfficers = kSupervisors | RoleBit(Role::kOfficer);
+  // Who watches deliveries and reconciliation: dispatchers read.
+  constexpr Access kWatchers = kSupervisors | RoleBit(Role::kDispatcher);
   static const std::vector<Entry> kEntries = {
       {{"POST", "/api/auth/login", kPublic, nullptr}, &OfficerApi::Login},
       {{"POST", "/api/auth/logout", kAnyRole, nullptr}, &OfficerApi::Logout},
@@ -79,6 +81,11 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"POST", "/api/officer/dossiers/{code}/stop", kOfficers, nullptr}, &OfficerApi::Stop},
       {{"POST", "/api/officer/dossiers/{code}/withdrawal", kOfficers, nullptr},
        &OfficerApi::Withdrawal},
+      {{"GET", "/api/reconcile", kWatchers, nullptr}, &OfficerApi::Reconcile},
+      {{"POST", "/api/reconcile/{item_id}/resolve", kSupervisors, nullptr}, &OfficerApi::Resolve},
+      {{"GET", "/api/dashboard", kWatchers, nullptr}, &OfficerApi::Dashboard},
+      {{"GET", "/dashboard", kPublic, nullptr}, &OfficerApi::DashboardPage},
+      {{"GET", "/metrics", kPublic, nullptr}, &OfficerApi::MetricsText},
   };
   return kEntries;
 }
@@ -118,8 +125,9 @@ Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const Rout
   return std::optional<Session>(std::move(session).value());
 }
 
-OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users)
-    : store_(store), auth_(auth), users_(users) {}
+OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
+                       const Metrics* metrics)
+    : store_(store), auth_(auth), users_(users), metrics_(metrics) {}
 
 void OfficerApi::AddRoutes(Router* router) const {
   for (const Entry& entry : Entries()) {

@@ -75,12 +75,16 @@ std::string AccessToString(Access access);
 Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const RouteRule& rule,
                                           Authenticator* auth, CentralStore* store, Clock* clock);
 
+class Metrics;
+
 class OfficerApi {
  public:
   static constexpr size_t kMaxJsonBytes = 16 * 1024;
 
-  // REQUIRES: every pointer outlives the OfficerApi.
-  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users);
+  // REQUIRES: every pointer outlives the OfficerApi. `metrics` may be null
+  // (GET /metrics then shows the database gauges only).
+  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
+             const Metrics* metrics = nullptr);
 
   // The rules of the route table, in table order.
   static const std::vector<RouteRule>& Routes();
@@ -116,6 +120,15 @@ class OfficerApi {
   HttpResponse Apology(const Call& call) const;
   HttpResponse Stop(const Call& call) const;
   HttpResponse Withdrawal(const Call& call) const;
+  // Reconciliation, dashboard and metrics (officer_reconcile.cc, docs/API.md
+  // "Reconciliation", "Dashboard", "Metrics").
+  HttpResponse Reconcile(const Call& call) const;
+  HttpResponse Resolve(const Call& call) const;
+  HttpResponse Dashboard(const Call& call) const;
+  HttpResponse DashboardPage(const Call& call) const;
+  // Public in the table: the handler lets the loopback interface or an
+  // admin's session through, and refuses anyone else.
+  HttpResponse MetricsText(const Call& call) const;
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;
@@ -134,6 +147,7 @@ class OfficerApi {
   CentralStore* store_;
   Authenticator* auth_;
   UserAdmin* users_;
+  const Metrics* metrics_;
 };
 
 }  // namespace hoso::central

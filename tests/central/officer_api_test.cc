@@ -49,6 +49,13 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"POST /api/officer/dossiers/{code}/apology", {"admin", "supervisor", "officer"}},
     {"POST /api/officer/dossiers/{code}/stop", {"admin", "supervisor", "officer"}},
     {"POST /api/officer/dossiers/{code}/withdrawal", {"admin", "supervisor", "officer"}},
+    {"GET /api/reconcile", {"admin", "supervisor", "dispatcher"}},
+    {"POST /api/reconcile/{item_id}/resolve", {"admin", "supervisor"}},
+    {"GET /api/dashboard", {"admin", "supervisor", "dispatcher"}},
+    {"GET /dashboard", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
+    // Public in the table: the handler admits the loopback interface (these
+    // calls) or an administrator (tests/central/reconcile_api_test.cc).
+    {"GET /metrics", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
 };
 
 const char* const kCallers[] = {"anonymous", "admin", "supervisor", "officer", "dispatcher"};
@@ -166,7 +173,7 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
     }
   }
   EXPECT_EQ(Audit(kAuditForbidden).size(), denied_roles);
-  EXPECT_EQ(denied_roles, 22u);
+  EXPECT_EQ(denied_roles, 26u);
 }
 
 TEST_F(OfficerApiTest, LoginSetsACookieThatAuthenticatesUntilLogout) {
