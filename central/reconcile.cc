@@ -126,8 +126,10 @@ const std::string kShipmentTypes =
 Status LoadEvents(Database& db, std::vector<std::unique_ptr<Ev>>& out) {
   const std::string cols =
       "node_id, seq, event_id, type, dossier_code, waybill, actor, device_time_ms, ";
+  // Only the payloads that hold a fee are parsed.
   const std::string extract =
-      ", json_extract(payload, '$.postal_fee_vnd'), json_extract(payload, '$.fee_collected_vnd')";
+      ", CASE type WHEN 'shipment_created' THEN json_extract(payload, '$.postal_fee_vnd') "
+      "WHEN 'shipment_delivered' THEN json_extract(payload, '$.fee_collected_vnd') END";
   HOSO_ASSIGN_OR_RETURN(
       Statement q,
       db.Prepare("SELECT 0, " + cols + "received_at_ms" + extract + " FROM events WHERE type IN " +
@@ -149,23 +151,28 @@ Status LoadEvents(Database& db, std::vector<std::unique_ptr<Ev>>& out) {
     e->time = q.ColumnInt(8);
     e->fact.device_time_ms = e->time;
     e->fact.received_at_ms = q.ColumnOptInt(9);
-    e->fee = e->fact.type == "shipment_created" ? q.ColumnOptInt(10) : q.ColumnOptInt(11);
+    e->fee = q.ColumnOptInt(10);
     out.push_back(std::move(e));
   }
   return Status::OK();
 }
 
 Status LoadReceived(Database& db, std::vector<std::unique_ptr<Received>>& out) {
+  // One json_extract with several paths parses each payload once and
+  // answers a small array.
   HOSO_ASSIGN_OR_RETURN(
       Statement q,
       db.Prepare("SELECT node_id, seq, event_id, dossier_code, actor, device_time_ms, "
-                 "received_at_ms, json_extract(payload, '$.procedure_id'), "
-                 "json_extract(payload, '$.appointment_ms'), "
-                 "json_extract(payload, '$.catalog_version'), "
-                 "json_extract(payload, '$.calendar_version'), "
-                 "json_extract(payload, '$.return_method'), "
-                 "json_extract(payload, '$.postal_fee_vnd') "
+                 "received_at_ms, json_extract(payload, '$.procedure_id', '$.appointment_ms', "
+                 "'$.catalog_version', '$.calendar_version', '$.return_method', "
+                 "'$.postal_fee_vnd') "
                  "FROM events WHERE type = 'dossier_received' AND dossier_code IS NOT NULL"));
+  auto text = [](const json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : std::string();
+  };
+  auto integer = [](const json::value& v) {
+    return v.is_int64() ? std::optional<int64_t>(v.as_int64()) : std::nullopt;
+  };
   for (;;) {
     HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
@@ -175,17 +182,22 @@ Status LoadReceived(Database& db, std::vector<std::unique_ptr<Received>>& out) {
     r->fact.author = q.ColumnText(0);
     r->fact.seq = q.ColumnInt(1);
     r->fact.event_id = q.ColumnText(2);
+    r->code = q.ColumnText(3);
     r->fact.actor = q.ColumnOptText(4);
     r->time = q.ColumnInt(5);
     r->fact.device_time_ms = r->time;
     r->fact.received_at_ms = q.ColumnInt(6);
-    r->procedure_id = q.ColumnOptText(7).value_or("");
-    r->appointment_ms = q.ColumnOptInt(8);
-    r->catalog_version = q.ColumnOptText(9).value_or("");
-    r->calendar_version = q.ColumnOptText(10).value_or("");
-    r->return_method = q.ColumnOptText(11).value_or("");
-    r->quoted_fee = q.ColumnOptInt(12);
-    r->code = q.ColumnText(3);
+    std::error_code ec;
+    json::value fields = json::parse(q.ColumnText(7), ec);
+    if (!ec && fields.is_array() && fields.as_array().size() == 6) {
+      const json::array& f = fields.as_array();
+      r->procedure_id = text(f[0]);
+      r->appointment_ms = integer(f[1]);
+      r->catalog_version = text(f[2]);
+      r->calendar_version = text(f[3]);
+      r->return_method = text(f[4]);
+      r->quoted_fee = integer(f[5]);
+    }
     out.push_back(std::move(r));
   }
   return Status::OK();

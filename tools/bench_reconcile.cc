@@ -46,6 +46,15 @@ constexpr int kCouriers = 10;
 constexpr int64_t kDayMs = 86'400'000;
 constexpr UnixMs kStart = 1'767'600'000'000;  // 2026-01-05, a Monday
 
+// CPU seconds (user + system) of this process or of its finished children:
+// the machine may be shared, so wall time alone says little.
+double CpuSeconds(int who) {
+  struct rusage u;
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 double Seconds(Clock::time_point from) {
   return std::chrono::duration<double>(Clock::now() - from).count();
 }
@@ -253,11 +262,14 @@ int main(int argc, char** argv) {
     hoso::central::ReconcileOptions o;
     o.as_of_ms = as_of;
     const auto t = Clock::now();
+    const double cpu = CpuSeconds(RUSAGE_SELF);
     auto report = hoso::central::BuildReconcileReport(db, o);
     CHECK_OK(report.status());
     const double s = Seconds(t);
+    const double cpu_s = CpuSeconds(RUSAGE_SELF) - cpu;
     const auto by_rule = report->OpenByRule();
-    std::printf("in process, run %d: %.2f s, %zu items (", run + 1, s, report->items.size());
+    std::printf("in process, run %d: %.2f s wall, %.2f s CPU, %zu items (", run + 1, s, cpu_s,
+                report->items.size());
     bool first = true;
     for (const auto& [rule, count] : by_rule) {
       std::printf("%s%s %lld", first ? "" : ", ", rule.c_str(), static_cast<long long>(count));
@@ -270,12 +282,14 @@ int main(int argc, char** argv) {
                             " --format csv --as-of " + hoso::FormatLocalIso(as_of) +
                             " > /dev/null";
     const auto t = Clock::now();
+    const double cpu = CpuSeconds(RUSAGE_CHILDREN);
     if (std::system(cmd.c_str()) != 0) {
       std::cerr << "failed: " << cmd << "\n";
       return 1;
     }
-    std::printf("hoso-central report reconcile --format csv, run %d: %.2f s\n", run + 1,
-                Seconds(t));
+    const double wall = Seconds(t);
+    std::printf("hoso-central report reconcile --format csv, run %d: %.2f s wall, %.2f s CPU\n",
+                run + 1, wall, CpuSeconds(RUSAGE_CHILDREN) - cpu);
   }
   struct rusage after;
   getrusage(RUSAGE_CHILDREN, &after);

@@ -206,8 +206,9 @@ void ExpectValidExposition(const std::string& text) {
     } else {
       ASSERT_TRUE(std::regex_match(line, m, kSample)) << "not HELP, TYPE or a sample: " << line;
       EXPECT_EQ(m[1], family) << line;
+      const std::string value = m[3].str();
       char* end = nullptr;
-      std::strtod(m[3].str().c_str(), &end);
+      std::strtod(value.c_str(), &end);
       EXPECT_EQ(*end, '\0') << line;
       ++samples;
     }
