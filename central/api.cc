@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "central/metrics.h"
 #include "central/officer_api.h"
 #include "central/online_api.h"
 #include "central/waybills.h"
@@ -32,8 +33,14 @@ HttpResponse FileResponse(const char* content_type, std::string body) {
 
 CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
                        const OfficerApi* officer, CentralAttachments* attachments,
-                       const OnlineApi* online)
-    : store_(store), admin_(admin), ingestor_(ingestor), attachments_(attachments) {
+                       const OnlineApi* online, Metrics* metrics)
+    : store_(store),
+      admin_(admin),
+      ingestor_(ingestor),
+      attachments_(attachments),
+      metrics_(metrics),
+      patterns_{"/healthz", "/api/sync/enrol", "/api/sync/batches", "/api/sync/rotate-key",
+                "/api/sync/attachments/missing", "/api/sync/chunks/{hash}"} {
   if (attachments_ == nullptr) {
     owned_attachments_ = std::make_unique<CentralAttachments>(store_);
     attachments_ = owned_attachments_.get();
@@ -56,7 +63,10 @@ CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor
               [this](const HttpRequest& r, const PathParams&) { return Batch(r); });
   router_.Add("POST", "/api/sync/rotate-key",
               [this](const HttpRequest& r, const PathParams&) { return RotateKey(r); });
-  if (officer != nullptr) officer->AddRoutes(&router_);
+  if (officer != nullptr) {
+    officer->AddRoutes(&router_);
+    for (const RouteRule& r : OfficerApi::Routes()) patterns_.emplace_back(r.pattern);
+  }
   if (online != nullptr) online->AddRoutes(&router_);
   router_.Add("POST", "/api/sync/attachments/missing",
               [this](const HttpRequest& r, const PathParams&) { return MissingChunks(r); });
@@ -66,7 +76,11 @@ CentralApi::CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor
 }
 
 HttpResponse CentralApi::Handle(const HttpRequest& request) const {
-  return router_.Handle(request);
+  HttpResponse r = router_.Handle(request);
+  if (metrics_ != nullptr) {
+    metrics_->CountRequest(request.method, RouteLabel(patterns_, request.path), r.status);
+  }
+  return r;
 }
 
 HttpResponse CentralApi::Enrol(const HttpRequest& request) const {
@@ -81,6 +95,10 @@ HttpResponse CentralApi::Batch(const HttpRequest& request) const {
     return TooLarge(request.body.size(), kMaxRequestBytes);
   }
   IngestReport report = ingestor_->ApplyBatch(request.body, Channel::kHttp);
+  if (metrics_ != nullptr) {
+    metrics_->CountBatch(report.result, report.refusal ? report.refusal->code : "",
+                         report.applied_events);
+  }
   if (report.refusal) {
     HttpResponse r = report.refusal->ToHttp();
     if (report.refusal->code == "node_busy" || report.refusal->code == "unavailable") {

@@ -21,6 +21,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "central/attachments.h"
 #include "central/central_store.h"
@@ -35,6 +37,7 @@ inline constexpr char kBatchContentType[] = "application/vnd.hoso.batch";
 inline constexpr char kDownSyncContentType[] = "application/vnd.hoso.downsync";
 inline constexpr char kEnrolContentType[] = "application/vnd.hoso.enrol";
 
+class Metrics;
 class OfficerApi;
 class OnlineApi;
 
@@ -52,10 +55,11 @@ class CentralApi {
   // REQUIRES: every pointer outlives the CentralApi. `officer` may be null
   // (sync routes only). Without `attachments` the API makes its own on
   // `store` with the system clock. `online` adds the applicants' routes
-  // (central/online_api.h).
+  // (central/online_api.h). With `metrics`, every answer is counted there by
+  // route and status, and every batch by outcome (central/metrics.h).
   CentralApi(CentralStore* store, NodeAdmin* admin, Ingestor* ingestor,
              const OfficerApi* officer = nullptr, CentralAttachments* attachments = nullptr,
-             const OnlineApi* online = nullptr);
+             const OnlineApi* online = nullptr, Metrics* metrics = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -71,6 +75,8 @@ class CentralApi {
   Ingestor* ingestor_;
   std::unique_ptr<CentralAttachments> owned_attachments_;
   CentralAttachments* attachments_;
+  Metrics* metrics_;
+  std::vector<std::string> patterns_;  // every route, for the metrics' route label
   Router router_;
 };
 

@@ -1,5 +1,6 @@
 #include "central/ingest.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -230,6 +231,18 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
   HOSO_ASSIGN_OR_RETURN(Statement seen,
                         db.Prepare("UPDATE nodes SET last_seen_ms = ?2 WHERE node_id = ?1"));
   HOSO_RETURN_IF_ERROR(seen.Bind(1, h.node_id).Bind(2, now).Run());
+  if (h.unacked_events) {
+    // The node's newest seq is at most first_seq - 1 + unacked (its batches
+    // start right after its acknowledged position, or beyond it when read
+    // ahead): what the central still lacks of it (schema 010).
+    const int64_t backlog = std::max<int64_t>(0, h.first_seq - 1 + *h.unacked_events -
+                                                     std::max(d.acked_seq, p.high_water));
+    HOSO_ASSIGN_OR_RETURN(Statement b, db.Prepare("UPDATE nodes SET unacked_events = ?2, "
+                                                  "backlog_events = ?3, "
+                                                  "backlog_reported_at_ms = ?4 WHERE node_id = ?1"));
+    HOSO_RETURN_IF_ERROR(
+        b.Bind(1, h.node_id).Bind(2, *h.unacked_events).Bind(3, backlog).Bind(4, now).Run());
+  }
   // After a duplicate the node evidently lost the previous answer, and with
   // it whatever data versions that answer carried: send them all again.
   HOSO_ASSIGN_OR_RETURN(

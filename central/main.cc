@@ -22,9 +22,11 @@
 #include "central/import.h"
 #include "central/ingest.h"
 #include "central/nodes.h"
+#include "central/metrics.h"
 #include "central/officer_api.h"
 #include "central/online.h"
 #include "central/online_api.h"
+#include "central/reconcile.h"
 #include "central/shipment_cmd.h"
 #include "central/user_cmd.h"
 #include "central/users.h"
@@ -75,6 +77,10 @@ constexpr char kUsage[] =
     "                                   scanned documents announced by nodes, upload state\n"
     "  attachment get --data DIR HASH --out FILE\n"
     "                                   assemble one, verified against its hash\n"
+    "  report reconcile --data DIR [--format json|csv] [--as-of TIME] [thresholds]\n"
+    "                                   the reconciliation report (docs/OPERATIONS.md)\n"
+    "  report resolve --data DIR --item ID --note TEXT [--resolution TEXT]\n"
+    "                                   resolve one item of it with a note\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -127,6 +133,17 @@ const std::map<std::string, std::string> kCommandUsage = {
      "in their down-sync whenever they hold fewer than --low-water unused ones (default 200).\n"},
     {"user", kUserUsage},
     {"shipment", kShipmentUsage},
+    {"report",
+     "usage: hoso-central report reconcile --data DIR [--format json|csv] [--as-of TIME]\n"
+     "                 [--not-dispatched-working-days N] [--not-delivered-days N]\n"
+     "                 [--failed-attempts N] [--silent-hours N]\n"
+     "       hoso-central report resolve --data DIR --item ID --note TEXT [--resolution TEXT]\n"
+     "                 [--facts-hash HEX] [--as-of TIME] [thresholds]\n"
+     "`reconcile` prints every mismatch between what desks, officers and couriers recorded,\n"
+     "as of TIME (ISO 8601; default now), as JSON (default) or CSV (RFC 4180, UTF-8).\n"
+     "Thresholds default to 2 working days, 5 days, 3 attempts and 24 hours.\n"
+     "`resolve` records a reconciliation_resolved event for item ID (as listed by the\n"
+     "report) with the note; the item shows as resolved until new facts arrive.\n"},
     {"attachment",
      "usage: hoso-central attachment list --data DIR [--json]\n"
      "       hoso-central attachment get --data DIR HASH --out FILE\n"
@@ -136,6 +153,8 @@ const std::map<std::string, std::string> kCommandUsage = {
 };
 
 const std::set<std::string> kValueFlags = {
+    "as-of",         "failed-attempts", "format",  "item",  "resolution",
+    "facts-hash",    "not-dispatched-working-days", "not-delivered-days", "silent-hours",
     "block-size",    "central-id", "courier",     "data",        "first",    "id",
     "last",          "listen",     "low-water",   "max-samples", "name",     "note",
     "online-unit",   "out",        "password",    "password-file", "prefix", "province",
@@ -208,9 +227,10 @@ int CmdServe(const cli::Args& a) {
   if (auto province = a.Get("province")) oo.province = *province;
   auto online = OnlineDesk::Create(store->get(), oo);
   if (!online.ok()) return cli::Fail(kProgram, online.status());
-  OfficerApi officer(store->get(), &auth, &users, &tracker, online->get());
+  Metrics metrics;
+  OfficerApi officer(store->get(), &auth, &users, &tracker, online->get(), &metrics);
   OnlineApi online_api(online->get());
-  CentralApi api(store->get(), &admin, &ingestor, &officer, nullptr, &online_api);
+  CentralApi api(store->get(), &admin, &ingestor, &officer, nullptr, &online_api, &metrics);
   HttpServerOptions so;
   so.host = hp->first;
   so.port = hp->second;
@@ -540,6 +560,74 @@ int CmdAttachment(const cli::Args& a) {
   return 0;
 }
 
+// The thresholds and --as-of of `report`, by the names of
+// ReconcileOptionsFrom.
+Result<ReconcileOptions> ReportOptions(const cli::Args& a) {
+  std::map<std::string, std::string> values;
+  for (const char* flag : {"as-of", "not-dispatched-working-days", "not-delivered-days",
+                           "failed-attempts", "silent-hours"}) {
+    if (auto v = a.Get(flag)) {
+      std::string key = flag;
+      for (char& c : key) c = c == '-' ? '_' : c;
+      values[key] = *v;
+    }
+  }
+  return ReconcileOptionsFrom(values, SystemClock()->NowMs());
+}
+
+int CmdReport(const cli::Args& a) {
+  const std::string sub = a.positional().size() == 1 ? a.positional()[0] : "";
+  if (sub != "reconcile" && sub != "resolve") {
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "usage: hoso-central report reconcile|resolve --data DIR ..."));
+  }
+  auto options = ReportOptions(a);
+  if (!options.ok()) return cli::Fail(kProgram, options.status());
+  auto store = OpenStore(a);
+  if (!store.ok()) return cli::Fail(kProgram, store.status());
+  auto db = (*store)->Db();
+  if (!db.ok()) return cli::Fail(kProgram, db.status());
+  if (sub == "resolve") {
+    auto item = a.Require("item");
+    if (!item.ok()) return cli::Fail(kProgram, item.status());
+    auto note = a.Require("note");
+    if (!note.ok()) return cli::Fail(kProgram, note.status());
+    ResolveRequest r;
+    r.item_id = *item;
+    r.note = *note;
+    r.resolution = a.Get("resolution").value_or("");
+    r.facts_hash = a.Get("facts-hash");
+    const UnixMs now = SystemClock()->NowMs();
+    Outcome<ReconcileItem> done =
+        ResolveItem(**db, (*store)->central_id(), Actor::Cli(), r, *options, now);
+    if (!done.ok()) {
+      std::cerr << kProgram << ": " << done.refusal().ToString() << "\n";
+      return 1;
+    }
+    if (a.Has("json")) {
+      std::cout << ToPrettyJson(done->ToJson());
+      return 0;
+    }
+    std::cout << "resolved " << done->item_id << " (event " << done->resolution->event_id
+              << ")\n";
+    return 0;
+  }
+  const std::string format = a.Get("format").value_or("json");
+  if (format != "json" && format != "csv") {
+    return cli::Fail(kProgram, Status::InvalidArgument(
+                                   "--format must be json or csv, not '" + format + "'", "format"));
+  }
+  auto report = BuildReconcileReport(**db, *options);
+  if (!report.ok()) return cli::Fail(kProgram, report.status());
+  if (format == "csv") {
+    std::cout << report->ToCsv();
+  } else {
+    std::cout << ToPrettyJson(report->ToJson());
+  }
+  std::cout.flush();
+  return 0;
+}
+
 }  // namespace
 }  // namespace hoso::central
 
@@ -569,6 +657,7 @@ int main(int argc, char** argv) {
   if (cmd == "user") return CmdUser(*parsed);
   if (cmd == "attachment") return CmdAttachment(*parsed);
   if (cmd == "shipment") return CmdShipment(*parsed);
+  if (cmd == "report") return CmdReport(*parsed);
   std::cerr << kProgram << ": unknown command '" << cmd << "' (see hoso-central --help)\n";
   return 2;
 }

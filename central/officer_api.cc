@@ -55,6 +55,7 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
   constexpr Access kAdmin = RoleBit(Role::kAdmin);
   constexpr Access kSupervisors = RoleBit(Role::kAdmin) | RoleBit(Role::kSupervisor);
   constexpr Access kOfficers = kSupervisors | RoleBit(Role::kOfficer);
+  // Who dispatches deliveries and watches them and reconciliation.
   constexpr Access kDispatchers = kSupervisors | RoleBit(Role::kDispatcher);
   static const std::vector<Entry> kEntries = {
       {{"POST", "/api/auth/login", kPublic, nullptr}, &OfficerApi::Login},
@@ -108,6 +109,11 @@ const std::vector<OfficerApi::Entry>& OfficerApi::Entries() {
       {{"GET", "/api/dispatch/couriers", kDispatchers, nullptr}, &OfficerApi::Couriers},
       {{"GET", "/api/dispatch/pending", kDispatchers, nullptr}, &OfficerApi::PendingShipments},
       {{"POST", "/api/dispatch/pending/create", kDispatchers, nullptr}, &OfficerApi::CreatePending},
+      {{"GET", "/api/reconcile", kDispatchers, nullptr}, &OfficerApi::Reconcile},
+      {{"POST", "/api/reconcile/{item_id}/resolve", kSupervisors, nullptr}, &OfficerApi::Resolve},
+      {{"GET", "/api/dashboard", kDispatchers, nullptr}, &OfficerApi::Dashboard},
+      {{"GET", "/dashboard", kPublic, nullptr}, &OfficerApi::DashboardPage},
+      {{"GET", "/metrics", kPublic, nullptr}, &OfficerApi::MetricsText},
   };
   return kEntries;
 }
@@ -148,8 +154,13 @@ Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const Rout
 }
 
 OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
-                       Tracker* tracker, OnlineDesk* online)
-    : store_(store), auth_(auth), users_(users), tracker_(tracker), online_(online) {
+                       Tracker* tracker, OnlineDesk* online, const Metrics* metrics)
+    : store_(store),
+      auth_(auth),
+      users_(users),
+      tracker_(tracker),
+      online_(online),
+      metrics_(metrics) {
   if (tracker_ == nullptr) {
     TrackingOptions options;
     options.clock = auth_->options().clock;

@@ -78,6 +78,8 @@ std::string AccessToString(Access access);
 Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const RouteRule& rule,
                                           Authenticator* auth, CentralStore* store, Clock* clock);
 
+class Metrics;
+
 class OfficerApi {
  public:
   static constexpr size_t kMaxJsonBytes = 16 * 1024;
@@ -85,9 +87,11 @@ class OfficerApi {
   // REQUIRES: every pointer outlives the OfficerApi. Without a `tracker`,
   // public tracking uses one of its own with the default limits on the
   // Authenticator's clock. Without `online` the reception routes answer 404
-  // not_enabled.
+  // not_enabled. `metrics` may be null (GET /metrics then shows the
+  // database gauges only).
   OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
-             Tracker* tracker = nullptr, OnlineDesk* online = nullptr);
+             Tracker* tracker = nullptr, OnlineDesk* online = nullptr,
+             const Metrics* metrics = nullptr);
 
   // The rules of the route table, in table order.
   static const std::vector<RouteRule>& Routes();
@@ -150,6 +154,15 @@ class OfficerApi {
   HttpResponse Couriers(const Call& call) const;
   HttpResponse PendingShipments(const Call& call) const;
   HttpResponse CreatePending(const Call& call) const;
+  // Reconciliation, dashboard and metrics (officer_reconcile.cc, docs/API.md
+  // "Reconciliation", "Dashboard", "Metrics").
+  HttpResponse Reconcile(const Call& call) const;
+  HttpResponse Resolve(const Call& call) const;
+  HttpResponse Dashboard(const Call& call) const;
+  HttpResponse DashboardPage(const Call& call) const;
+  // Public in the table: the handler lets the loopback interface or an
+  // admin's session through, and refuses anyone else.
+  HttpResponse MetricsText(const Call& call) const;
   // The event of `type` with `payload` on the dossier of the route, after
   // the unit check; 200 with the event and the dossier.
   HttpResponse DossierAct(const Call& call, EventType type, json::object payload) const;
@@ -171,6 +184,7 @@ class OfficerApi {
   std::unique_ptr<Tracker> owned_tracker_;
   Tracker* tracker_;
   OnlineDesk* online_;
+  const Metrics* metrics_;
 };
 
 }  // namespace hoso::central

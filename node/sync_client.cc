@@ -553,6 +553,12 @@ Result<SyncClient::PreparedBatch> SyncClient::PrepareBatch(const CentralPin& pin
   HOSO_ASSIGN_OR_RETURN(OutgoingBatch batch, ReadOutgoingBatch(db, from, max_events, max_bytes));
   sync::EncodeOptions enc;
   enc.dictionary = dict;
+  {
+    // The backlog the central shows on its dashboard (sync/FORMAT.md).
+    HOSO_ASSIGN_OR_RETURN(int64_t acked, AckedSeq(db));
+    HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
+    enc.unacked_events = std::max<int64_t>(0, last - acked);
+  }
   PreparedBatch out;
   out.first_seq = batch.first_seq;
   out.events = static_cast<int64_t>(batch.events.size());

@@ -214,6 +214,10 @@ constexpr PayloadField kReconciliationResolvedV1[] = {
     {"mismatch_id", K::kString, kReq, "", "", "the mismatch in the report"},
     {"resolution", K::kString, kReq, "", "", "what was decided"},
     {"note", K::kString, kOpt, "", "", "free text"},
+    {"rule", K::kString, kOpt, "", "", "the report's rule id"},
+    {"subject", K::kString, kOpt, "", "", "dossier code, waybill or node id the item is about"},
+    {"facts_hash", K::kString, kOpt, "", "",
+     "hex BLAKE2b-256 of the facts resolved; new facts reopen the item"},
 };
 constexpr PayloadField kAttachmentAddedV1[] = {
     {"attachment_hash", K::kString, kReq, "", "", "hex BLAKE2b-256 of the whole file"},

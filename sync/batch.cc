@@ -221,6 +221,7 @@ json::object BatchHeader::ToJson() const {
   o["last_hash"] = HexEncode(last_hash);
   PutBodyEncoding(o, BodyEncoding{uncompressed_size, compression, dict_id, sealed});
   o["created_at_ms"] = created_at_ms;
+  if (unacked_events) o["unacked_events"] = *unacked_events;
   return o;
 }
 
@@ -250,6 +251,10 @@ Result<BatchHeader> BatchHeader::FromJson(const json::object& o) {
   h.dict_id = enc.dict_id;
   h.sealed = enc.sealed;
   HOSO_ASSIGN_OR_RETURN(h.created_at_ms, GetInt(o, "created_at_ms"));
+  if (o.contains("unacked_events")) {
+    HOSO_ASSIGN_OR_RETURN(int64_t n, GetNonNegative(o, "unacked_events"));
+    h.unacked_events = n;
+  }
   return h;
 }
 
@@ -335,6 +340,7 @@ Result<std::string> EncodeBatch(std::string central_id, std::string node_id,
   h.event_count = static_cast<int64_t>(events.size());
   h.last_seq = h.first_seq + h.event_count - 1;
   h.created_at_ms = now;
+  h.unacked_events = options.unacked_events;
   if (h.central_id.empty() || h.node_id.empty()) {
     return Status::InvalidArgument("central id and node id are required");
   }

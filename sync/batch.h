@@ -62,6 +62,10 @@ struct BatchHeader {
   int64_t dict_id = 0;               // 0 = no dictionary
   bool sealed = false;
   UnixMs created_at_ms = 0;  // node clock, not trusted
+  // The node's count of its events not yet acknowledged by the central when
+  // it built the file (newest seq minus acknowledged seq), counting those in
+  // it; absent from older nodes. The central keeps it as the node's backlog.
+  std::optional<int64_t> unacked_events;
 
   // Includes "format":1 and "kind":"batch".
   json::object ToJson() const;
@@ -87,6 +91,8 @@ struct EncodeOptions {
   const Dictionary* dictionary = nullptr;
   // false writes "compression":"none" (for tests and debugging).
   bool compress = true;
+  // Batches only: BatchHeader::unacked_events.
+  std::optional<int64_t> unacked_events;
   // Seal the body to this Ed25519 public key (the central's for batches, the
   // node's for down-syncs). Used for files on a USB stick.
   std::optional<std::string> seal_to_public_key;

@@ -68,7 +68,8 @@ class CentralMainTest : public ::testing::Test {
 
 TEST_F(CentralMainTest, EveryCommandHasHelpAndUnknownOnesFail) {
   for (const char* cmd :
-       {"init", "serve", "node", "import", "key", "dict", "waybill", "user", "shipment"}) {
+       {"init", "serve", "node", "import", "key", "dict", "waybill", "user", "shipment",
+        "report"}) {
     EXPECT_EQ(Run({cmd, "--help"}), 0) << cmd;
     EXPECT_NE(out_.find(std::string("hoso-central ") + cmd), std::string::npos) << out_;
   }

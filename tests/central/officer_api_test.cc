@@ -68,6 +68,13 @@ const std::map<std::string, std::set<std::string>> kExpectedMatrix = {
     {"GET /api/dispatch/couriers", {"admin", "supervisor", "dispatcher"}},
     {"GET /api/dispatch/pending", {"admin", "supervisor", "dispatcher"}},
     {"POST /api/dispatch/pending/create", {"admin", "supervisor", "dispatcher"}},
+    {"GET /api/reconcile", {"admin", "supervisor", "dispatcher"}},
+    {"POST /api/reconcile/{item_id}/resolve", {"admin", "supervisor"}},
+    {"GET /api/dashboard", {"admin", "supervisor", "dispatcher"}},
+    {"GET /dashboard", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
+    // Public in the table: the handler admits the loopback interface (these
+    // calls) or an administrator (tests/central/reconcile_api_test.cc).
+    {"GET /metrics", {"anonymous", "admin", "supervisor", "officer", "dispatcher"}},
 };
 
 const char* const kCallers[] = {"anonymous", "admin", "supervisor", "officer", "dispatcher"};
@@ -185,7 +192,7 @@ TEST_F(OfficerApiTest, EveryRouteForEveryCallerIsAllowedOrDeniedOverHttp) {
     }
   }
   EXPECT_EQ(Audit(kAuditForbidden).size(), denied_roles);
-  EXPECT_EQ(denied_roles, 37u);
+  EXPECT_EQ(denied_roles, 41u);
 }
 
 TEST_F(OfficerApiTest, LoginSetsACookieThatAuthenticatesUntilLogout) {

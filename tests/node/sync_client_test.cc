@@ -107,6 +107,9 @@ TEST_F(SyncClientTest, RunOnceSendsPendingEventsAndMarksThemAcked) {
   EXPECT_FALSE(r->more);
   EXPECT_EQ(PendingCount(), 0);
   EXPECT_EQ(CentralEvents(), 20);
+  // The header said how many events were unacknowledged: these 20, no more.
+  EXPECT_EQ(CentralInt("SELECT unacked_events FROM nodes"), 20);
+  EXPECT_EQ(CentralInt("SELECT backlog_events FROM nodes"), 0);
 }
 
 TEST_F(SyncClientTest, RunOnceWithNothingPendingPollsForTheDownSync) {
@@ -120,6 +123,7 @@ TEST_F(SyncClientTest, RunOnceWithNothingPendingPollsForTheDownSync) {
   EXPECT_EQ(poll->sent_events, 0);
   EXPECT_EQ(poll->acked_seq, 2);
   EXPECT_EQ(CentralEvents(), 2);
+  EXPECT_EQ(CentralInt("SELECT unacked_events FROM nodes"), 0);
 }
 
 TEST_F(SyncClientTest, NothingIsAckedWhenTheAnswerIsLostAndTheRetryConvergesWithoutDuplicates) {

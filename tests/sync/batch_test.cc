@@ -120,6 +120,23 @@ TEST_F(BatchTest, BatchRoundTripsEventsAndHeader) {
   EXPECT_EQ(opened->file_hash, FileHash(file));
 }
 
+TEST_F(BatchTest, TheNodesUnacknowledgedCountTravelsOnlyWhenGiven) {
+  const auto events = Chain(3);
+  EncodeOptions o;
+  o.unacked_events = 42;
+  auto with = Open(Encode(events, o));
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(with->header.unacked_events, 42);
+  EXPECT_EQ(with->header.ToJson().at("unacked_events").as_int64(), 42);
+  auto without = Open(Encode(events));
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  EXPECT_FALSE(without->header.unacked_events.has_value());
+  EXPECT_FALSE(without->header.ToJson().contains("unacked_events"));
+  json::object bad = with->header.ToJson();
+  bad["unacked_events"] = -1;
+  EXPECT_EQ(BatchHeader::FromJson(bad).status().field(), "unacked_events");
+}
+
 TEST_F(BatchTest, BatchInTheMiddleOfTheLogStartsFromTheStoredHash) {
   const auto all = Chain(10);
   const std::vector<BatchEvent> tail(all.begin() + 6, all.end());

@@ -1,0 +1,64 @@
+// Metrics: the central's counters since the process started (requests by
+// route and status, batches by outcome, events ingested) and the text of
+// GET /metrics in the Prometheus text exposition format 0.0.4, with gauges
+// read from the database at scrape time (dossiers by status, nodes by key
+// state, node lag, open reconciliation items by rule). docs/API.md
+// "Metrics" lists every series; docs/OPERATIONS.md says who may scrape.
+//
+// Thread-safety: Metrics is safe for concurrent use (one mutex around the
+// counters); RenderMetrics reads the Database it is given (one thread).
+#ifndef HOSO_CENTRAL_METRICS_H_
+#define HOSO_CENTRAL_METRICS_H_
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "schema/sqlite.h"
+#include "schema/status.h"
+#include "schema/time.h"
+
+namespace hoso::central {
+
+class Metrics {
+ public:
+  // One answered request: `route` is the route pattern ("/api/officer/
+  // dossiers/{code}"), or "other" for a path no route serves.
+  void CountRequest(std::string_view method, std::string_view route, int status);
+  // One batch or poll: applied / duplicate / poll, or the refusal code.
+  void CountBatch(std::string_view result, std::string_view refusal_code, int64_t applied_events);
+
+  struct Snapshot {
+    std::map<std::tuple<std::string, std::string, int>, int64_t> requests;
+    std::map<std::string, int64_t> batches;   // result -> count
+    std::map<std::string, int64_t> refusals;  // code -> count
+    int64_t events_ingested = 0;
+  };
+  Snapshot Read() const;
+
+ private:
+  mutable std::mutex mu_;
+  Snapshot s_;
+};
+
+// The route pattern of `patterns` that `path` (percent-encoded, no query)
+// matches, segment by segment with "{name}" matching any one segment;
+// "other" when none does.
+std::string RouteLabel(const std::vector<std::string>& patterns, std::string_view path);
+
+// The whole exposition text: counters of `metrics` (may be null: none) and
+// the gauges of the database as of `now`, whose open reconciliation items
+// are counted with the default thresholds.
+Result<std::string> RenderMetrics(Database& db, const Metrics* metrics, UnixMs now);
+
+// Whether `address` (HttpRequest::remote_address) is the loopback interface.
+bool IsLoopback(std::string_view address);
+
+}  // namespace hoso::central
+
+#endif  // HOSO_CENTRAL_METRICS_H_
