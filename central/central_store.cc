@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <iterator>
 #include <string_view>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "schema/catalog.h"
@@ -212,6 +215,83 @@ Status CentralStore::Init(const std::string& dir, const CentralInitOptions& opti
   return Status::OK();
 }
 
+// The thread behind the checkpoints (see central_store.h). Started by the
+// first commit that needs it, so short-lived commands start none.
+class CentralStore::Checkpointer {
+ public:
+  explicit Checkpointer(std::string db_path) : db_path_(std::move(db_path)) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Replaces the connection's automatic checkpoint with a wake-up of this thread.
+  void Attach(Database& db) { sqlite3_wal_hook(db.handle(), &Checkpointer::OnCommit, this); }
+
+ private:
+  static constexpr int kCheckpointPages = 1000;
+
+  // SQLite calls this after each commit, outside any transaction.
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages) {
+    if (wal_pages < kCheckpointPages) return SQLITE_OK;
+    if (!static_cast<Checkpointer*>(self)->Wake()) {
+      // No thread to be had: checkpoint here, as SQLite itself would.
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    return SQLITE_OK;
+  }
+
+  bool Wake() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return false;
+    if (!thread_.joinable()) {
+      try {
+        thread_ = std::thread(&Checkpointer::Run, this);
+      } catch (const std::system_error&) {
+        return false;
+      }
+    }
+    wanted_ = true;
+    cv_.notify_one();
+    return true;
+  }
+
+  void Run() {
+    std::unique_ptr<Database> db;
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return wanted_ || stop_; });
+      if (stop_) return;
+      wanted_ = false;
+      lock.unlock();
+      if (db == nullptr) {
+        auto opened = Database::Open(db_path_);
+        if (opened.ok()) db = std::move(opened).value();
+      }
+      // A failure (a reader holding old pages, the disk) leaves the WAL to
+      // the next checkpoint, as with SQLite's own.
+      if (db != nullptr) {
+        sqlite3_wal_checkpoint_v2(db->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+      }
+      lock.lock();
+    }
+  }
+
+  const std::string db_path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;  // guarded by mu_
+  bool stop_ = false;    // guarded by mu_
+  std::thread thread_;   // guarded by mu_
+};
+
 Result<std::unique_ptr<CentralStore>> CentralStore::Open(const std::string& dir, FileSystem* fs) {
   const std::string json_path = Join(dir, kCentralJson);
   if (!fs->Exists(json_path)) {
@@ -240,11 +320,16 @@ Result<std::unique_ptr<CentralStore>> CentralStore::Open(const std::string& dir,
   store->identity_ = std::move(identity).value();
   store->key_ = std::make_unique<sync::SigningKey>(std::move(key).value());
   store->fs_ = fs;
+  store->checkpointer_ = std::make_unique<Checkpointer>(Join(dir, kDbName));
+  store->checkpointer_->Attach(*db);
   store->idle_.push_back(std::move(db));
   return store;
 }
 
-CentralStore::~CentralStore() = default;
+CentralStore::~CentralStore() {
+  // The pooled connections go first: none may commit once the thread stops.
+  idle_.clear();
+}
 
 Result<DbLease> CentralStore::Db() {
   {
@@ -257,6 +342,7 @@ Result<DbLease> CentralStore::Db() {
   }
   // Migrations ran when the store was opened; this only opens a connection.
   HOSO_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(Join(dir_, kDbName)));
+  checkpointer_->Attach(*db);
   return DbLease(this, std::move(db));
 }
 

@@ -11,6 +11,12 @@
 //
 // DIR and DIR/keys are created 0700.
 //
+// Checkpoints: a commit that leaves the WAL at 1,000 pages or more (SQLite's
+// automatic checkpoint threshold) wakes a thread of the store that copies the
+// WAL into central.db on its own connection (a PASSIVE checkpoint, as the
+// automatic one), so that a node's batch is answered without waiting for it.
+// Durability is unchanged: a commit is durable once the WAL is synced.
+//
 // Thread-safety: a CentralStore is safe for concurrent use once opened. Its
 // identity and key are immutable; every thread that touches the database
 // takes its own connection with Db() (connections are pooled and reused).
@@ -108,6 +114,10 @@ class CentralStore {
   CentralIdentity identity_;
   std::unique_ptr<sync::SigningKey> key_;
   FileSystem* fs_ = nullptr;
+
+  class Checkpointer;
+  // Declared before the pool: outlives every connection whose commits wake it.
+  std::unique_ptr<Checkpointer> checkpointer_;
 
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Database>> idle_;  // guarded by pool_mu_

@@ -191,14 +191,15 @@ DossierProjection ReadProjectionRow(const Statement& q) {
   return p;
 }
 
+// Writes the rows of `p`. `fresh`: the dossier has no rows yet (its first
+// events are being stored), so there are no old steps or conflicts to clear.
 Status WriteProjection(Database& db, StatementCache& cache, const DossierProjection& p,
-                       UnixMs now) {
-  HOSO_ASSIGN_OR_RETURN(
-      Statement * up,
-      cache.Get(db,
-                std::string("INSERT OR REPLACE INTO dossiers (") + kProjectionColumns +
-                    ", conflict_count, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
+                       bool fresh, UnixMs now) {
+  static const std::string kUpsert =
+      std::string("INSERT OR REPLACE INTO dossiers (") + kProjectionColumns +
+      ", conflict_count, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+      "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+  HOSO_ASSIGN_OR_RETURN(Statement * up, cache.Get(db, kUpsert));
   up->Bind(1, p.dossier_code).Bind(2, p.unit_code).Bind(3, p.procedure_id);
   if (p.state.status) {
     up->Bind(4, StatusNumber(*p.state.status));
@@ -221,9 +222,12 @@ Status WriteProjection(Database& db, StatementCache& cache, const DossierProject
       .Bind(18, now);
   HOSO_RETURN_IF_ERROR(up->Run());
 
-  HOSO_ASSIGN_OR_RETURN(Statement * del,
-                        cache.Get(db, "DELETE FROM dossier_steps WHERE dossier_code = ?1"));
-  HOSO_RETURN_IF_ERROR(del->Bind(1, p.dossier_code).Run());
+  if (!fresh) {
+    HOSO_ASSIGN_OR_RETURN(Statement * del,
+                          cache.Get(db, "DELETE FROM dossier_steps WHERE dossier_code = ?1"));
+    HOSO_RETURN_IF_ERROR(del->Bind(1, p.dossier_code).Run());
+  }
+  if (p.steps.empty() && p.conflicts.empty() && fresh) return Status::OK();
   HOSO_ASSIGN_OR_RETURN(
       Statement * step,
       cache.Get(db,
@@ -249,18 +253,20 @@ Status WriteProjection(Database& db, StatementCache& cache, const DossierProject
 
   // Conflicts keep the time they were first seen; one that a later event
   // resolved (the order changed) goes.
-  HOSO_ASSIGN_OR_RETURN(
-      Statement * old,
-      cache.Get(db, "SELECT event_id FROM dossier_conflicts WHERE dossier_code = ?1"));
-  old->Bind(1, p.dossier_code);
   std::vector<std::string> stale;
-  for (;;) {
-    HOSO_ASSIGN_OR_RETURN(bool row, old->Step());
-    if (!row) break;
-    std::string id = old->ColumnText(0);
-    if (std::none_of(p.conflicts.begin(), p.conflicts.end(),
-                     [&](const DossierConflict& c) { return c.event_id == id; })) {
-      stale.push_back(std::move(id));
+  if (!fresh) {
+    HOSO_ASSIGN_OR_RETURN(
+        Statement * old,
+        cache.Get(db, "SELECT event_id FROM dossier_conflicts WHERE dossier_code = ?1"));
+    old->Bind(1, p.dossier_code);
+    for (;;) {
+      HOSO_ASSIGN_OR_RETURN(bool row, old->Step());
+      if (!row) break;
+      std::string id = old->ColumnText(0);
+      if (std::none_of(p.conflicts.begin(), p.conflicts.end(),
+                       [&](const DossierConflict& c) { return c.event_id == id; })) {
+        stale.push_back(std::move(id));
+      }
     }
   }
   HOSO_ASSIGN_OR_RETURN(Statement * drop,
@@ -397,31 +403,81 @@ DossierProjection FoldDossier(const std::string& dossier_code, std::vector<Dossi
   return p;
 }
 
+namespace {
+
+// Folds one dossier from `events` (all of its events) and writes its rows.
+Status FoldAndWrite(Database& db, StatementCache& cache,
+                    const std::map<std::string, std::string>& units, const std::string& code,
+                    std::vector<DossierEvent> events, bool fresh, UnixMs now) {
+  if (events.empty()) return Status::OK();
+  DossierProjection p = FoldDossier(code, std::move(events), units);
+  if (p.last_event_id.empty()) {
+    // Every event was refused: keep the conflicts visible on a bare row.
+    p.last_event_id = p.conflicts.front().event_id;
+    p.last_event_type = p.conflicts.front().type;
+  }
+  return WriteProjection(db, cache, p, fresh, now).WithContext("folding dossier " + code);
+}
+
+}  // namespace
+
 Status RefoldDossiers(Database& db, const std::set<std::string>& codes, UnixMs now) {
   if (codes.empty()) return Status::OK();
   HOSO_ASSIGN_OR_RETURN(auto units, NodeUnits(db));
   StatementCache cache;
   for (const std::string& code : codes) {
     HOSO_ASSIGN_OR_RETURN(std::vector<DossierEvent> events, StoredEvents(db, cache, code));
-    if (events.empty()) continue;
-    DossierProjection p = FoldDossier(code, std::move(events), units);
-    if (p.last_event_id.empty()) {
-      // Every event was refused: keep the conflicts visible on a bare row.
-      p.last_event_id = p.conflicts.front().event_id;
-      p.last_event_type = p.conflicts.front().type;
-    }
-    HOSO_RETURN_IF_ERROR(WriteProjection(db, cache, p, now).WithContext("folding dossier " + code));
+    HOSO_RETURN_IF_ERROR(FoldAndWrite(db, cache, units, code, std::move(events), false, now));
   }
   return Status::OK();
 }
 
 Status FoldIngestedEvents(Database& db, const std::vector<sync::BatchEvent>& events,
                           int64_t after_seq, UnixMs now) {
-  std::set<std::string> codes;
+  // The new events of each dossier the batch names, in chain order.
+  std::map<std::string, std::vector<const Event*>> by_code;
   for (const sync::BatchEvent& be : events) {
-    if (be.event.seq > after_seq && be.event.dossier_code) codes.insert(*be.event.dossier_code);
+    if (be.event.seq > after_seq && be.event.dossier_code) {
+      by_code[*be.event.dossier_code].push_back(&be.event);
+    }
   }
-  return RefoldDossiers(db, codes, now);
+  if (by_code.empty()) return Status::OK();
+  HOSO_ASSIGN_OR_RETURN(auto units, NodeUnits(db));
+  StatementCache cache;
+  // The events are stored already: when the central holds no others of the
+  // dossier (most batches bring a dossier's first event), the fold reads them
+  // from the batch instead of reading back and parsing what was just written,
+  // and there are no older rows to clear. Counting through the dossier
+  // indexes also covers events stored before the projection existed.
+  HOSO_ASSIGN_OR_RETURN(
+      Statement stored,
+      db.Prepare("SELECT (SELECT count(*) FROM events WHERE dossier_code = ?1) + "
+                 "(SELECT count(*) FROM central_events WHERE dossier_code = ?1)"));
+  for (const auto& [code, mine] : by_code) {
+    stored.Reset();
+    stored.Bind(1, code);
+    HOSO_ASSIGN_OR_RETURN(bool row, stored.Step());
+    if (!row || stored.ColumnInt(0) != static_cast<int64_t>(mine.size())) {
+      HOSO_ASSIGN_OR_RETURN(std::vector<DossierEvent> all, StoredEvents(db, cache, code));
+      HOSO_RETURN_IF_ERROR(FoldAndWrite(db, cache, units, code, std::move(all), false, now));
+      continue;
+    }
+    std::vector<DossierEvent> batch;
+    batch.reserve(mine.size());
+    for (const Event* e : mine) {
+      DossierEvent d;
+      d.node_id = e->node_id;
+      d.seq = e->seq;
+      d.event_id = e->event_id;
+      d.type = e->type;
+      d.payload = e->payload;
+      d.device_time_ms = e->device_time_ms;
+      d.actor = e->actor;
+      batch.push_back(std::move(d));
+    }
+    HOSO_RETURN_IF_ERROR(FoldAndWrite(db, cache, units, code, std::move(batch), true, now));
+  }
+  return Status::OK();
 }
 
 Result<std::vector<DossierEvent>> DossierEvents(Database& db, const std::string& code) {

@@ -127,7 +127,8 @@ DossierProjection FoldDossier(const std::string& dossier_code, std::vector<Dossi
 Status RefoldDossiers(Database& db, const std::set<std::string>& codes, UnixMs now);
 
 // The one call of the ingest: refolds the dossiers that the events of
-// `events` with seq > after_seq name.
+// `events` with seq > after_seq name, after they are stored. A dossier whose
+// only stored events are these is folded from `events` as given.
 Status FoldIngestedEvents(Database& db, const std::vector<sync::BatchEvent>& events,
                           int64_t after_seq, UnixMs now);
 

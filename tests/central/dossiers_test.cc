@@ -237,6 +237,44 @@ TEST_F(DossierStoreTest, IngestFoldsTheReceivedDossierInTheSameTransaction) {
   EXPECT_EQ(p.event_count, 1);
 }
 
+TEST_F(DossierStoreTest, ABatchWithTheFirstAndALaterEventOfADossierFoldsBoth) {
+  Event received = NewEvent(EventType::kDossierReceived, "desk-01", clock_.NowMs(),
+                            ReceivedPayload(kT0 + 10 * kDay));
+  received.dossier_code = Code(1);
+  // No supplement was requested: the state machine refuses this one.
+  Event supplement = NewEvent(EventType::kSupplementReceived, "desk-01", clock_.NowMs() + kHour,
+                              json::object{});
+  supplement.dossier_code = Code(1);
+  testing::Extend(desk_.log, {received, supplement});
+  ASSERT_EQ(Apply(Batch(desk_, 1, 2)).result, "applied");
+  DossierProjection p = Load(1);
+  EXPECT_EQ(p.state.status, DossierStatus::kReceived);
+  EXPECT_EQ(p.event_count, 2);
+  ASSERT_EQ(p.conflicts.size(), 1u);
+  EXPECT_EQ(p.conflicts[0].event_id, supplement.event_id);
+  EXPECT_EQ(p.last_event_id, received.event_id);
+}
+
+TEST_F(DossierStoreTest, EventsStoredWithoutAProjectionRowAreFoldedWithTheNextOne) {
+  // As in a database whose events predate the projection (schema 6).
+  Receive(1, kT0 + 10 * kDay);
+  {
+    auto db = store_->Db();
+    ASSERT_TRUE((*db)->Exec("DELETE FROM dossiers").ok());
+  }
+  clock_.Advance(kHour);
+  Event e = NewEvent(EventType::kSupplementReceived, "desk-01", clock_.NowMs(), json::object{});
+  e.dossier_code = Code(1);
+  testing::Extend(desk_.log, {e});
+  const int64_t seq = static_cast<int64_t>(desk_.log.size());
+  ASSERT_EQ(Apply(Batch(desk_, seq, seq)).result, "applied");
+  DossierProjection p = Load(1);
+  EXPECT_EQ(p.event_count, 2);
+  EXPECT_EQ(p.state.status, DossierStatus::kReceived);
+  EXPECT_EQ(p.received_at_ms, kT0);
+  EXPECT_EQ(p.conflicts.size(), 1u);
+}
+
 TEST_F(DossierStoreTest, OfficerActionsChainAtTheCentralAndAreAudited) {
   Receive(1, kT0 + 10 * kDay);
   auto assigned = Act(1, EventType::kHandlerAssigned, Assign("an", kT0 + 2 * kDay));

@@ -464,6 +464,61 @@ TEST_F(BatchTest, MalformedEventLineIsRefusedAfterTheSignature) {
       << opened.status().ToString();
 }
 
+// Large batches are parsed and hashed in two halves at once; what is refused
+// and the error named must be those of a single pass in chain order.
+TEST_F(BatchTest, LargeBatchRoundTripsEveryEventInOrder) {
+  auto events = Chain(700);
+  auto opened = Open(Encode(events));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->events, events);
+}
+
+TEST_F(BatchTest, LargeBatchNamesTheFirstTamperedEventInEitherHalf) {
+  auto events = Chain(700);
+  events[600].event.payload["ticket_number"] = 99;
+  auto late = Open(SignLines(events, HeaderFor(events), node_key_));
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().message().rfind("chain broken at seq 601", 0), 0u)
+      << late.status().message();
+  events[100].event.payload["ticket_number"] = 99;
+  auto both = Open(SignLines(events, HeaderFor(events), node_key_));
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.status().message().rfind("chain broken at seq 101", 0), 0u)
+      << both.status().message();
+}
+
+TEST_F(BatchTest, LargeBatchNamesTheFirstMalformedLineInEitherHalf) {
+  auto events = Chain(700);
+  const std::string file = SignLines(events, HeaderFor(events), node_key_);
+  auto body = OpenBodyUnverified(*DecodeSignedFile(file), nullptr, nullptr, DecodeLimits());
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < body->size();) {
+    const size_t nl = body->find('\n', at);
+    lines.push_back(body->substr(at, nl - at));
+    at = nl + 1;
+  }
+  auto reopen = [&](const std::vector<std::string>& ls) {
+    BatchHeader h = HeaderFor(events);
+    h.key_id = node_key_.key_id();
+    h.compression = "none";
+    std::string plain;
+    for (const std::string& l : ls) plain += l + "\n";
+    h.uncompressed_size = static_cast<int64_t>(plain.size());
+    return Open(*EncodeSignedFile(FileKind::kBatch, h.ToJson(), plain, node_key_));
+  };
+  lines[500] = "{\"event\":{}}";
+  auto late = reopen(lines);
+  ASSERT_FALSE(late.ok());
+  EXPECT_NE(late.status().message().find("event line 501"), std::string::npos)
+      << late.status().ToString();
+  lines[200] = "not json";
+  auto both = reopen(lines);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("event line 201"), std::string::npos)
+      << both.status().ToString();
+}
+
 TEST_F(BatchTest, EncodeRefusesEventsThatAreNotContiguousOrNotChained) {
   auto events = Chain(3);
   events.erase(events.begin() + 1);
