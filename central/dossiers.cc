@@ -4,6 +4,7 @@
 #include <tuple>
 #include <utility>
 
+#include "central/json_fields.h"
 #include "central/shipments.h"
 
 namespace hoso::central {
@@ -11,22 +12,6 @@ namespace {
 
 using A = DossierAction;
 using T = EventType;
-
-std::optional<int64_t> OptInt(const json::object& o, std::string_view key) {
-  auto v = GetOptInt(o, key);
-  return v.ok() ? *v : std::nullopt;
-}
-std::optional<std::string> OptString(const json::object& o, std::string_view key) {
-  auto v = GetOptString(o, key);
-  return v.ok() ? *v : std::nullopt;
-}
-
-json::value OptJson(const std::optional<std::string>& v) {
-  return v ? json::value(*v) : json::value();
-}
-json::value OptTime(const std::optional<UnixMs>& v) {
-  return v ? json::value(FormatLocalIso(*v)) : json::value();
-}
 
 // The chains of every author, merged by device time (see dossiers.h).
 std::vector<DossierEvent> FoldOrder(std::vector<DossierEvent> events) {

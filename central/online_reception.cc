@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "central/dossiers.h"
+#include "central/json_fields.h"
 #include "central/online.h"
 #include "central/online_internal.h"
 #include "schema/ids.h"
@@ -23,10 +24,6 @@ std::vector<std::string> StringList(const json::value& v) {
     if (x.is_string()) out.emplace_back(x.as_string());
   }
   return out;
-}
-
-json::value OptTime(const std::optional<UnixMs>& t) {
-  return t ? json::value(FormatLocalIso(*t)) : json::value();
 }
 
 std::string PageHead(const std::string& title) {

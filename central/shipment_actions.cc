@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "central/json_fields.h"
 #include "central/shipments.h"
 #include "central/waybills.h"
 #include "schema/ids.h"
@@ -13,21 +14,6 @@ namespace {
 
 using T = EventType;
 using S = ShipmentState;
-
-std::optional<int64_t> OptInt(const json::object& o, std::string_view key) {
-  auto v = GetOptInt(o, key);
-  return v.ok() ? *v : std::nullopt;
-}
-std::optional<std::string> OptString(const json::object& o, std::string_view key) {
-  auto v = GetOptString(o, key);
-  return v.ok() ? *v : std::nullopt;
-}
-json::value OptJson(const std::optional<std::string>& v) {
-  return v ? json::value(*v) : json::value();
-}
-json::value OptTime(const std::optional<UnixMs>& v) {
-  return v ? json::value(FormatLocalIso(*v)) : json::value();
-}
 
 // The procedure's official name from the published catalog, if it is there.
 Result<std::optional<std::string>> ProcedureName(Database& db, const std::string& procedure_id) {

@@ -6,27 +6,13 @@
 #include <tuple>
 #include <utility>
 
+#include "central/json_fields.h"
+
 namespace hoso::central {
 namespace {
 
 using T = EventType;
 using S = ShipmentState;
-
-std::optional<int64_t> OptInt(const json::object& o, std::string_view key) {
-  auto v = GetOptInt(o, key);
-  return v.ok() ? *v : std::nullopt;
-}
-std::optional<std::string> OptString(const json::object& o, std::string_view key) {
-  auto v = GetOptString(o, key);
-  return v.ok() ? *v : std::nullopt;
-}
-json::value OptJson(const std::optional<std::string>& v) {
-  return v ? json::value(*v) : json::value();
-}
-json::value OptJson(const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(); }
-json::value OptTime(const std::optional<UnixMs>& v) {
-  return v ? json::value(FormatLocalIso(*v)) : json::value();
-}
 
 // Fold order (shipments.h): shipment_created first, then the chains merged
 // by device time, the central's events first at a tie, then by author id;
