@@ -88,15 +88,7 @@ class OfficerApiTest : public UsersFixture {
     officer_ = std::make_unique<OfficerApi>(store_.get(), auth_.get(), users_.get());
     api_ =
         std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(), officer_.get());
-    HttpServerOptions so;
-    so.threads = 2;
-    // Nothing is in flight when a test ends. When Stop() finds the I/O
-    // threads already out of work, it waits out the whole grace period.
-    so.stop_grace_ms = 100;
-    auto server = HttpServer::Start(so, [this](const HttpRequest& r) { return api_->Handle(r); });
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    Serve(api_.get());
   }
   void TearDown() override {
     if (server_) server_->Stop();
@@ -137,8 +129,6 @@ class OfficerApiTest : public UsersFixture {
 
   std::unique_ptr<OfficerApi> officer_;
   std::unique_ptr<CentralApi> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(OfficerApiTest, TheTableIsTheExpectedMatrix) {

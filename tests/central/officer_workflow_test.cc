@@ -43,13 +43,7 @@ class OfficerWorkflowTest : public UsersFixture {
     officer_ = std::make_unique<OfficerApi>(store_.get(), auth_.get(), users_.get());
     api_ =
         std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(), officer_.get());
-    HttpServerOptions so;
-    so.threads = 2;
-    so.stop_grace_ms = 100;
-    auto server = HttpServer::Start(so, [this](const HttpRequest& r) { return api_->Handle(r); });
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    Serve(api_.get());
     desk_ = Enrol("desk-01", kUnit, 0);
     for (int n = 1; n <= 2; ++n) {
       json::object p{{"procedure_id", "2.000620"},
@@ -93,8 +87,6 @@ class OfficerWorkflowTest : public UsersFixture {
   TestNode desk_;
   std::unique_ptr<OfficerApi> officer_;
   std::unique_ptr<CentralApi> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(OfficerWorkflowTest, InboxListsTheReceivedDossiersOfTheCallersUnit) {

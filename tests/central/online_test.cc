@@ -57,13 +57,7 @@ class OnlineTest : public testing::UsersFixture {
     online_api_ = std::make_unique<OnlineApi>(online_.get());
     api_ = std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(), officer_.get(),
                                         nullptr, online_api_.get());
-    HttpServerOptions so;
-    so.threads = 2;
-    so.stop_grace_ms = 100;
-    auto server = HttpServer::Start(so, [this](const HttpRequest& r) { return api_->Handle(r); });
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    Serve(api_.get());
     token_ = LoginToken("reception");
   }
   void Stop() {
@@ -172,8 +166,6 @@ class OnlineTest : public testing::UsersFixture {
   std::unique_ptr<OfficerApi> officer_;
   std::unique_ptr<OnlineApi> online_api_;
   std::unique_ptr<CentralApi> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpClient> client_;
   std::string token_;
 };
 

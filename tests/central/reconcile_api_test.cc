@@ -40,13 +40,7 @@ class ReconcileApiTest : public testing::ReconcileFixture {
                                             nullptr, &metrics_);
     api_ = std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(),
                                         officer_.get(), nullptr, nullptr, &metrics_);
-    HttpServerOptions so;
-    so.threads = 2;
-    so.stop_grace_ms = 100;
-    auto server = HttpServer::Start(so, [this](const HttpRequest& r) { return api_->Handle(r); });
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    Serve(api_.get());
   }
   void TearDown() override {
     if (server_) server_->Stop();
@@ -70,8 +64,6 @@ class ReconcileApiTest : public testing::ReconcileFixture {
   Metrics metrics_;
   std::unique_ptr<OfficerApi> officer_;
   std::unique_ptr<CentralApi> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(ReconcileApiTest, TheReportIsServedAsJsonAndCsvToADispatcher) {

@@ -50,13 +50,7 @@ class ShipmentsTest : public UsersFixture {
     officer_ = std::make_unique<OfficerApi>(store_.get(), auth_.get(), users_.get());
     api_ =
         std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(), officer_.get());
-    HttpServerOptions so;
-    so.threads = 2;
-    so.stop_grace_ms = 100;
-    auto server = HttpServer::Start(so, [this](const HttpRequest& r) { return api_->Handle(r); });
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    Serve(api_.get());
     desk_ = Enrol("desk-01", kUnit, 0);
     courier1_ = Enrol("courier-01", kCourierUnit1, 0, "courier");
     courier2_ = Enrol("courier-02", kCourierUnit2, 0, "courier");
@@ -176,8 +170,6 @@ class ShipmentsTest : public UsersFixture {
   TestNode courier2_;
   std::unique_ptr<OfficerApi> officer_;
   std::unique_ptr<CentralApi> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 // ---- Creation -------------------------------------------------------------------

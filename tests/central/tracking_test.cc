@@ -69,13 +69,7 @@ class TrackingTest : public UsersFixture {
         std::make_unique<OfficerApi>(store_.get(), auth_.get(), users_.get(), tracker_.get());
     api_ =
         std::make_unique<CentralApi>(store_.get(), admin_.get(), ingestor_.get(), officer_.get());
-    HttpServerOptions so;
-    so.threads = 2;
-    so.stop_grace_ms = 100;
-    auto server = HttpServer::Start(so, [this](const HttpRequest& r) { return api_->Handle(r); });
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    Serve(api_.get());
   }
   void StopServer() {
     if (server_) server_->Stop();
@@ -176,8 +170,6 @@ class TrackingTest : public UsersFixture {
   std::unique_ptr<Tracker> tracker_;
   std::unique_ptr<OfficerApi> officer_;
   std::unique_ptr<CentralApi> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 // Every string (keys and values) of a JSON value, recursively.

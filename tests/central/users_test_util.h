@@ -13,9 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "central/api.h"
 #include "central/audit.h"
 #include "central/auth.h"
 #include "central/users.h"
+#include "sync/http_client.h"
+#include "sync/http_server.h"
 #include "tests/central/central_test_util.h"
 
 namespace hoso::central::testing {
@@ -71,12 +74,28 @@ class UsersFixture : public CentralFixture {
     return page.ok() ? page->entries : std::vector<AuditEntry>();
   }
 
+  // Serves `api` over real HTTP on an ephemeral port of 127.0.0.1 as
+  // server_, with client_ connected to it.
+  void Serve(const CentralApi* api) {
+    HttpServerOptions so;
+    so.threads = 2;
+    // Nothing is in flight when a test ends. When Stop() finds the I/O
+    // threads already out of work, it waits out the whole grace period.
+    so.stop_grace_ms = 100;
+    auto server = HttpServer::Start(so, [api](const HttpRequest& r) { return api->Handle(r); });
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+  }
+
   // After changing auth_options_, to test other limits.
   void RebuildAuth() { auth_ = std::make_unique<Authenticator>(store_.get(), auth_options_); }
 
   AuthOptions auth_options_;
   std::unique_ptr<UserAdmin> users_;
   std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<HttpServer> server_;  // after Serve()
+  std::unique_ptr<HttpClient> client_;
 };
 
 }  // namespace hoso::central::testing
