@@ -150,6 +150,7 @@ await step('a delivery without a signature is refused on the page', async () => 
 });
 
 await step('the recipient signs on the pad and the delivery is recorded', async () => {
+  await page.locator('#signature-pad').scrollIntoViewIfNeeded();
   const pad = await page.locator('#signature-pad').boundingBox();
   assert.ok(pad && pad.width > 200 && pad.width <= 390, JSON.stringify(pad));
   await page.mouse.move(pad.x + 20, pad.y + pad.height * 0.7);
