@@ -62,6 +62,9 @@ struct Received {
   std::string calendar_version;
   std::string return_method;
   std::optional<int64_t> quoted_fee;
+  // When the desk took it in (payload received_at_ms): the appointment on the
+  // receipt is counted from it, not from the event's own time a moment later.
+  std::optional<int64_t> received_at_ms;
   UnixMs time = 0;
 };
 
@@ -165,7 +168,7 @@ Status LoadReceived(Database& db, std::vector<std::unique_ptr<Received>>& out) {
       db.Prepare("SELECT node_id, seq, event_id, dossier_code, actor, device_time_ms, "
                  "received_at_ms, json_extract(payload, '$.procedure_id', '$.appointment_ms', "
                  "'$.catalog_version', '$.calendar_version', '$.return_method', "
-                 "'$.postal_fee_vnd') "
+                 "'$.postal_fee_vnd', '$.received_at_ms') "
                  "FROM events WHERE type = 'dossier_received' AND dossier_code IS NOT NULL"));
   auto text = [](const json::value& v) {
     return v.is_string() ? std::string(v.as_string()) : std::string();
@@ -189,7 +192,7 @@ Status LoadReceived(Database& db, std::vector<std::unique_ptr<Received>>& out) {
     r->fact.received_at_ms = q.ColumnInt(6);
     std::error_code ec;
     json::value fields = json::parse(q.ColumnText(7), ec);
-    if (!ec && fields.is_array() && fields.as_array().size() == 6) {
+    if (!ec && fields.is_array() && fields.as_array().size() == 7) {
       const json::array& f = fields.as_array();
       r->procedure_id = text(f[0]);
       r->appointment_ms = integer(f[1]);
@@ -197,6 +200,7 @@ Status LoadReceived(Database& db, std::vector<std::unique_ptr<Received>>& out) {
       r->calendar_version = text(f[3]);
       r->return_method = text(f[4]);
       r->quoted_fee = integer(f[5]);
+      r->received_at_ms = integer(f[6]);
     }
     out.push_back(std::move(r));
   }
@@ -358,13 +362,16 @@ void Rules::Dossiers(const std::map<std::string, DossierFacts>& dossiers,
       if (r.catalog_version != ref_.catalog->version() ||
           r.calendar_version != ref_.calendar->version()) {
         ++unchecked;
-      } else if (auto proc = ref_.catalog->Find(r.procedure_id, LocalDateOf(r.time)); proc.ok()) {
+      } else if (auto proc = ref_.catalog->Find(r.procedure_id,
+                                                LocalDateOf(r.received_at_ms.value_or(r.time)));
+                 proc.ok()) {
         const Processing& p = (*proc)->processing;
+        const UnixMs from = r.received_at_ms.value_or(r.time);
         std::optional<UnixMs> due;
         if (p.days && p.kind == ProcessingKind::kWorkingDays) {
-          if (auto v = ref_.calendar->DueWorkingDays(r.time, *p.days); v.ok()) due = *v;
+          if (auto v = ref_.calendar->DueWorkingDays(from, *p.days); v.ok()) due = *v;
         } else if (p.days && p.kind == ProcessingKind::kCalendarDays) {
-          if (auto v = ref_.calendar->DueCalendarDays(r.time, *p.days); v.ok()) due = *v;
+          if (auto v = ref_.calendar->DueCalendarDays(from, *p.days); v.ok()) due = *v;
         }
         if (due && *due != *r.appointment_ms) {
           ReconcileItem it = NewItem(kRuleAppointmentMismatch, "dossier", code);

@@ -198,6 +198,25 @@ TEST_F(ReconcileTest, AReceiptAppointmentTheCalendarComputesDifferentlyIsListed)
   }
 }
 
+TEST_F(ReconcileTest, AReceiptIsCheckedFromWhenTheDeskTookItInNotFromItsEventTime) {
+  // The desk counts the appointment from received_at_ms and stamps the event
+  // a few milliseconds later (or much later for a back-dated intake).
+  const UnixMs taken_in = kT0 + kD;  // a Friday afternoon, in office hours
+  clock_.Set(taken_in + kH);
+  json::object right = Received(Due(taken_in), false);
+  right["received_at_ms"] = taken_in;
+  json::object wrong = Received(Due(taken_in) + kD, false);
+  wrong["received_at_ms"] = taken_in;
+  Send(desk_, {At(EventType::kDossierReceived, kDesk, taken_in + 7, right, DossierCode(21)),
+               At(EventType::kDossierReceived, kDesk, taken_in + kH, wrong, DossierCode(22))});
+  const ReconcileReport r = Report();
+  EXPECT_EQ(Find(r, Id(kRuleAppointmentMismatch, DossierCode(21))), nullptr);
+  const ReconcileItem* it = Find(r, Id(kRuleAppointmentMismatch, DossierCode(22)));
+  ASSERT_NE(it, nullptr);
+  EXPECT_EQ(it->facts[0].values.at("appointment_computed").as_string(),
+            FormatLocalIso(Due(taken_in)));
+}
+
 TEST_F(ReconcileTest, OverdueWithoutAnApologyButNotWithOneOrBeforeTheAppointment) {
   ReconcileReport r = Report();
   EXPECT_NE(Find(r, Id(kRuleOverdueNoApology, DossierCode(12))), nullptr);
