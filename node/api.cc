@@ -104,9 +104,11 @@ DeskApi::DeskApi(NodeStore* store, Desk* desk, NodeAttachments* attachments)
     attachments_ = owned_attachments_.get();
   }
   courier_ = std::make_unique<Courier>(store_, Courier::Options{});
+  collections_ = std::make_unique<Collections>(store_, SystemClock());
   AddRoutes();
   AddAttachmentRoutes();
   AddCourierRoutes();
+  AddCollectionRoutes();
 }
 
 HttpResponse DeskApi::Handle(const HttpRequest& request) const {

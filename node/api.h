@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "node/attachments.h"
+#include "node/collections.h"
 #include "node/courier.h"
 #include "node/desk.h"
 #include "node/node_store.h"
@@ -36,13 +37,15 @@ class DeskApi {
  private:
   void AddRoutes();
   void AddAttachmentRoutes();
-  void AddCourierRoutes();  // node/api_courier.cc
+  void AddCourierRoutes();      // node/api_courier.cc
+  void AddCollectionRoutes();  // node/api_collections.cc
 
   NodeStore* store_;
   Desk* desk_;
   std::unique_ptr<NodeAttachments> owned_attachments_;
   NodeAttachments* attachments_;
   std::unique_ptr<Courier> courier_;
+  std::unique_ptr<Collections> collections_;
   Router router_;
 };
 
@@ -57,6 +60,10 @@ HttpResponse AttachmentErrorResponse(const Status& status);
 // not JPEG or PNG 415 unsupported_media_type, one over kMaxProofBytes 413
 // proof_too_large, other bad fields 400 invalid_argument with the field.
 HttpResponse CourierErrorResponse(const Status& status);
+// The same for collections: unknown code 404 unknown_collection, a hand-over
+// before the result is ready or after it was returned 409 invalid_transition,
+// bad fields 400 invalid_argument with the field.
+HttpResponse CollectionErrorResponse(const Status& status);
 // POST /api/courier/shipments/{waybill}/deliver: its body is an image.
 bool IsCourierDelivery(const HttpRequest& request);
 

@@ -3,18 +3,22 @@
 #include <optional>
 #include <utility>
 
+#include "node/collections.h"
+
 namespace hoso::node {
 namespace {
 
-// Moves the local dossier for `e` when it is here and its status allows it;
-// the reason it did not otherwise.
-Result<std::optional<std::string>> MoveDossier(Database& db, const Event& e, UnixMs now) {
+// Moves the local dossier for `e` when it is here and its status allows it,
+// else the collection of an online dossier returned here (node/
+// collections.h); the reason it did neither otherwise.
+Result<std::optional<std::string>> MoveDossier(Database& db, const Event& e, UnixMs now,
+                                               const std::string& node_id, const Catalog* catalog) {
   const std::optional<DossierAction> action = DossierActionFor(e.type);
   if (!action) return std::optional<std::string>("not a dossier action");
   HOSO_ASSIGN_OR_RETURN(Statement q, db.Prepare("SELECT status FROM dossiers WHERE code = ?1"));
   q.Bind(1, *e.dossier_code);
   HOSO_ASSIGN_OR_RETURN(bool row, q.Step());
-  if (!row) return std::optional<std::string>("the dossier was not received at this node");
+  if (!row) return ApplyToCollection(db, e, node_id, catalog, now);
   HOSO_ASSIGN_OR_RETURN(DossierStatus from, StatusFromInt(q.ColumnInt(0)));
   Result<DossierStatus> to = ApplyDossierAction(from, *action);
   if (!to.ok()) return std::optional<std::string>(to.status().message());
@@ -45,7 +49,8 @@ Result<std::optional<std::string>> MoveDossier(Database& db, const Event& e, Uni
 
 }  // namespace
 
-Result<bool> ApplyCentralEventItem(Database& db, const json::object& item, UnixMs now) {
+Result<bool> ApplyCentralEventItem(Database& db, const json::object& item, UnixMs now,
+                                   const std::string& node_id, const Catalog* catalog) {
   HOSO_ASSIGN_OR_RETURN(const json::object* o, GetObject(item, "event"));
   HOSO_ASSIGN_OR_RETURN(Event e, EventFromJsonObject(*o));
   if (!e.dossier_code) {
@@ -56,7 +61,8 @@ Result<bool> ApplyCentralEventItem(Database& db, const json::object& item, UnixM
   held.Bind(1, e.event_id);
   HOSO_ASSIGN_OR_RETURN(bool already, held.Step());
   if (already) return false;
-  HOSO_ASSIGN_OR_RETURN(std::optional<std::string> not_applied, MoveDossier(db, e, now));
+  HOSO_ASSIGN_OR_RETURN(std::optional<std::string> not_applied,
+                        MoveDossier(db, e, now, node_id, catalog));
   HOSO_ASSIGN_OR_RETURN(
       Statement ins,
       db.Prepare("INSERT INTO central_events (event_id, central_seq, type, dossier_code, "

@@ -18,6 +18,7 @@
 
 #include "node/api.h"
 #include "node/attachments.h"
+#include "node/collections_cli.h"
 #include "node/courier_cli.h"
 #include "node/desk.h"
 #include "node/enrolment.h"
@@ -85,6 +86,9 @@ constexpr char kUsage[] =
     "  courier list|show|pickup|out|deliver|fail|hold|return --data DIR ...\n"
     "                                   a courier node's shipments and actions\n"
     "                                   (hoso-node courier --help)\n"
+    "  collections list|show|return --data DIR ...\n"
+    "                                   online dossiers whose result is collected\n"
+    "                                   here (hoso-node collections --help)\n"
     "\n"
     "Every command takes --help. Errors print one line and exit non-zero.\n";
 
@@ -901,6 +905,7 @@ int main(int argc, char** argv) {
   const std::string cmd = args[0];
   args.erase(args.begin());
   if (cmd == "courier") return RunCourierCommand(args);  // its own flags and --help
+  if (cmd == "collections") return RunCollectionsCommand(args);
   // "intake --json FILE" uses --json for its input, every other command as
   // the output switch.
   std::set<std::string> value_flags = kValueFlags;

@@ -334,7 +334,8 @@ Result<DownSyncEffects> ApplyDownSync(NodeStore& store, const CentralPin& pin,
     } else if (*kind == "event") {
       // An item this build cannot read (a newer event version) is left out
       // like an unknown kind rather than blocking every later down-sync.
-      Result<bool> stored = ApplyCentralEventItem(db, item, clock->NowMs());
+      Result<bool> stored =
+          ApplyCentralEventItem(db, item, clock->NowMs(), node_id, &store.catalog());
       if (!stored.ok() && !stored.status().IsInvalidArgument()) return stored.status();
       fx.events += stored.ok() && *stored ? 1 : 0;
     } else if (*kind == "assignment" || *kind == "unassignment") {

@@ -2,14 +2,18 @@
 // real central (central/dossiers.h) and a real node SyncClient over HTTP on
 // 127.0.0.1. The desk applies each central event once: its dossier moves
 // through the state machine and the event shows on its timeline, also when
-// the answer that carried it was lost and is answered again.
+// the answer that carried it was lost and is answered again. An online
+// dossier collected at this desk follows the same events.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "central/audit.h"
 #include "central/dossiers.h"
+#include "central/online.h"
 #include "node/central_events.h"
+#include "node/collections.h"
 #include "node/sync_client.h"
 #include "tests/node/sync_test_env.h"
 
@@ -113,6 +117,89 @@ TEST_F(DownflowTest, AnEventTheLocalStatusDoesNotAllowIsKeptWithTheReasonAndChan
   EXPECT_EQ(NodeInt("SELECT COUNT(*) FROM central_events WHERE applied = 0 AND note LIKE "
                     "'%status 7%'"),
             1);
+}
+
+// An applicant files online at the central's real online door and chooses
+// to collect the result at this desk: submission, acceptance, the officer's
+// assignment and result come down and move the desk's collection; the clerk
+// hands it over and the result_returned event goes up to the central.
+TEST_F(DownflowTest, AnOnlineDossierCollectedHereFollowsTheCentralAndIsHandedOver) {
+  EnrolNode();
+  central::OnlineOptions oo;
+  oo.clock = &clock_;
+  auto online = central::OnlineDesk::Create(central_.get(), oo);
+  ASSERT_TRUE(online.ok()) << online.status().ToString();
+  auto draft = (*online)->CreateDraft("127.0.0.1");
+  ASSERT_TRUE(draft.ok()) << draft.refusal().ToString();
+  const std::string token(draft->at("token").as_string());
+  json::object fields{
+      {"procedure_id", "khuyen-mai-may-rui"},
+      {"applicant", json::object{{"kind", "organisation"},
+                                 {"name", "Nguyễn Văn An"},
+                                 {"phone", "0903 123 456"},
+                                 {"email", "an@congty.vn"},
+                                 {"address", "12 Lê Lợi, Phường Bến Nghé"}}},
+      {"business", json::object{{"name", "Công ty TNHH Ánh Dương"},
+                                {"tax_code", "0312345678"},
+                                {"address", "12 Lê Lợi, Phường Bến Nghé"}}},
+      {"papers_by", "online"},
+      {"return", json::object{{"method", "desk"}, {"desk_node_id", testing::kNodeId}}}};
+  ASSERT_TRUE((*online)->SaveDraft(token, fields).ok());
+  for (const char* doc : {"don-dang-ky", "the-le", "hinh-anh-hang-hoa"}) {
+    const std::string pdf =
+        "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + std::string(doc) + "\n%%EOF\n";
+    auto added = (*online)->AddDraftFile(token, doc, "scan.pdf", pdf);
+    ASSERT_TRUE(added.ok()) << added.refusal().ToString();
+  }
+  std::vector<central::FieldError> errors;
+  auto submitted = (*online)->Submit(token, "127.0.0.1", &errors);
+  ASSERT_TRUE(submitted.ok()) << submitted.refusal().ToString();
+  const std::string code = submitted->code;
+
+  Collections collections(store_.get(), &clock_);
+  SyncClient client = Client();
+  ASSERT_TRUE(client.RunOnce().ok());
+  auto c = collections.Get(code);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->status, 1);
+  EXPECT_EQ(c->applicant_name, "Công ty TNHH Ánh Dương");
+
+  clock_.Advance(60'000);
+  auto accepted = (*online)->Accept(central::Actor::Cli(), code, std::nullopt);
+  ASSERT_TRUE(accepted.ok()) << accepted.refusal().ToString();
+  ASSERT_TRUE(client.RunOnce().ok());
+  EXPECT_EQ(collections.Get(code)->status, 2);
+  EXPECT_TRUE(collections.Get(code)->appointment_ms.has_value());
+  EXPECT_TRUE(collections.Return(code, {"Nguyễn Văn An", "1234", false, "Lê Thu Hà"})
+                  .status()
+                  .IsConflict());
+
+  clock_.Advance(60'000);
+  Assign(code);
+  clock_.Advance(60'000);
+  auto db = central_->Db();
+  ASSERT_TRUE(db.ok());
+  auto result = central::RecordOfficerAction(**db, kCentralId, central::Actor::Cli(), code,
+                                             EventType::kResultRecorded,
+                                             json::object{{"outcome", "approved"}}, clock_.NowMs());
+  ASSERT_TRUE(result.ok()) << result.refusal().ToString();
+  ASSERT_TRUE(client.RunOnce().ok());
+  EXPECT_EQ(collections.Get(code)->status, 9);
+  EXPECT_EQ(collections.Get(code)->result_outcome, "approved");
+  EXPECT_EQ(NodeInt("SELECT COUNT(*) FROM collections"), 1);
+  EXPECT_EQ(NodeInt("SELECT COUNT(*) FROM dossiers"), 0);
+
+  clock_.Advance(60'000);
+  auto returned = collections.Return(code, {"Nguyễn Văn An", "1234", true, "Lê Thu Hà"});
+  ASSERT_TRUE(returned.ok()) << returned.status().ToString();
+  EXPECT_EQ(returned->status, 10);
+  auto up = client.RunOnce();
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(PendingCount(), 0);
+  auto projection = central::LoadDossier(**db, code);
+  ASSERT_TRUE(projection.ok() && projection->has_value());
+  EXPECT_EQ((*projection)->state.status, DossierStatus::kResultReturned);
+  EXPECT_TRUE((*projection)->conflicts.empty());
 }
 
 }  // namespace
