@@ -385,8 +385,8 @@ void Rules::Dossiers(const std::map<std::string, DossierFacts>& dossiers,
                        {"calendar_version", r.calendar_version}}));
           it.summary = "the receipt printed " + Iso(*r.appointment_ms) + "; " +
                        std::to_string(*p.days) + " " + ProcessingKindName(p.kind) + " from " +
-                       Iso(r.received_at) + " make " + Iso(*due) + " (catalog " + r.catalog_version +
-                       ", calendar " + r.calendar_version + ")";
+                       Iso(r.received_at) + " make " + Iso(*due) + " (catalog " +
+                       r.catalog_version + ", calendar " + r.calendar_version + ")";
           Finish(it);
           items.push_back(std::move(it));
         }

@@ -38,11 +38,11 @@ constexpr char kRecipient[] = "Nguyễn Văn Ánh";
 
 // A 1x1 PNG: the delivery proof.
 const unsigned char kPng[] = {
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
-    0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
-    0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
-    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99,
+    0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
 // One stored event as both folds read it.
 struct FoldEvent {
@@ -57,8 +57,8 @@ struct FoldEvent {
   bool by_central = false;
 };
 
-// Merges the authors' chains (each in seq order) by device time; at a tie
-// `key_extra` orders the heads. `waits(e)` holds a head back.
+// Merges the authors' chains (each in seq order), taking the head with the
+// least `key` that `waits` does not hold back; `released` sees each taken.
 template <typename Key, typename Waits, typename Released>
 std::vector<FoldEvent> MergeChains(std::vector<FoldEvent> events, Key key, Waits waits,
                                    Released released) {
@@ -157,8 +157,8 @@ ShipmentEnd FoldShipmentRef(std::vector<FoldEvent> events) {
   }
   std::set<std::string> released;
   auto key = [](const FoldEvent& e) {
-    return std::make_tuple(e.type != EventType::kShipmentCreated, e.device_time_ms,
-                           !e.by_central, e.node_id);
+    return std::make_tuple(e.type != EventType::kShipmentCreated, e.device_time_ms, !e.by_central,
+                           e.node_id);
   };
   auto waits = [&](const FoldEvent& e) {
     return !e.by_central && named.count(e.node_id) > 0 && released.count(e.node_id) == 0;
@@ -244,10 +244,10 @@ class PostalScenarioTest : public SyncProcessTest {
     node.dir = tmp_.path() + "/courier-" + std::to_string(n);
     node.node_id = "courier-0" + std::to_string(n);
     node.unit_code = unit;
-    Ran init = RunCli({kNodeBin, "init", "--data", node.dir, "--unit-code", unit, "--name",
-                       "Bưu tá số " + std::to_string(n), "--role", "courier", "--node-id",
-                       node.node_id, "--province", "Thành phố Hồ Chí Minh", "--source-data",
-                       DataDir()});
+    Ran init =
+        RunCli({kNodeBin, "init", "--data", node.dir, "--unit-code", unit, "--name",
+                "Bưu tá số " + std::to_string(n), "--role", "courier", "--node-id", node.node_id,
+                "--province", "Thành phố Hồ Chí Minh", "--source-data", DataDir()});
     EXPECT_EQ(init.rc, 0) << init.out;
     Ran add = RunCli({kCentralBin, "node", "add", "--data", central_dir_, "--id", node.node_id,
                       "--unit-code", unit, "--role", "courier"});
@@ -257,8 +257,8 @@ class PostalScenarioTest : public SyncProcessTest {
   }
 
   std::string IntakeFrom(const NodeDir& node, const std::string& body_path) {
-    Ran r = RunCli(
-        {kNodeBin, "intake", "--data", node.dir, "--json", body_path, "--format", "json"});
+    Ran r =
+        RunCli({kNodeBin, "intake", "--data", node.dir, "--json", body_path, "--format", "json"});
     EXPECT_EQ(r.rc, 0) << r.out;
     auto o = ParseJsonObject(r.out.substr(std::min(r.out.find('{'), r.out.size())));
     EXPECT_TRUE(o.ok()) << r.out;
@@ -273,8 +273,9 @@ class PostalScenarioTest : public SyncProcessTest {
     EXPECT_EQ(r.rc, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.out;
   }
 
-  // One exchange of `node`: over HTTP, or by stick (export, import at the
-  // central, the answers imported back), sometimes the stick read twice.
+  // One exchange of `node`: over HTTP (mode 0), or by stick (export, import
+  // at the central, the answers imported back); mode 2 reads the stick twice
+  // at the central and the answers twice at the node.
   void SyncBy(const NodeDir& node, int mode) {
     if (mode == 0) {
       Ran r = SyncOnce(node, CentralUrl());
@@ -299,6 +300,10 @@ class PostalScenarioTest : public SyncProcessTest {
     if (!answers.empty()) {
       Ran back = NodeImport(node, answers);
       EXPECT_EQ(back.rc, 0) << back.out;
+      if (mode == 2) {
+        Ran again = NodeImport(node, answers);
+        EXPECT_EQ(again.rc, 0) << again.out;
+      }
     }
   }
 
@@ -359,27 +364,25 @@ RunEnd PostalScenarioTest::RunScenario(uint32_t seed) {
   std::mt19937 rng(seed);
   RunEnd end;
   password_path_ = tmp_.path() + "/password";
-  EXPECT_TRUE(PosixFileSystem()->WriteFileAtomic(password_path_, std::string(kPassword) + "\n",
-                                                 0600).ok());
+  EXPECT_TRUE(
+      PosixFileSystem()->WriteFileAtomic(password_path_, std::string(kPassword) + "\n", 0600).ok());
   json::object post = *ParseJsonObject(IntakeBody());
-  post["return"] = json::object{
-      {"method", "post"},
-      {"recipient_name", kRecipient},
-      {"recipient_phone", "0903123456"},
-      {"address", json::object{{"province", "Thành phố Hồ Chí Minh"},
-                               {"ward", "Phường Sài Gòn"},
-                               {"street", "12 Lê Lợi"}}}};
+  post["return"] = json::object{{"method", "post"},
+                                {"recipient_name", kRecipient},
+                                {"recipient_phone", "0903123456"},
+                                {"address", json::object{{"province", "Thành phố Hồ Chí Minh"},
+                                                         {"ward", "Phường Sài Gòn"},
+                                                         {"street", "12 Lê Lợi"}}}};
   post_intake_path_ = tmp_.path() + "/intake-post.json";
   EXPECT_TRUE(PosixFileSystem()->WriteFileAtomic(post_intake_path_, ToJson(post), 0600).ok());
   const std::string proof = tmp_.path() + "/chu-ky.png";
   EXPECT_TRUE(PosixFileSystem()
-                  ->WriteFileAtomic(proof, std::string(reinterpret_cast<const char*>(kPng),
-                                                       sizeof(kPng)),
-                                    0600)
+                  ->WriteFileAtomic(
+                      proof, std::string(reinterpret_cast<const char*>(kPng), sizeof(kPng)), 0600)
                   .ok());
 
-  Ran range = RunCli({kCentralBin, "waybill", "add-range", "--data", central_dir_, "--prefix",
-                      "EB", "--first", "10000000", "--last", "10099999"});
+  Ran range = RunCli({kCentralBin, "waybill", "add-range", "--data", central_dir_, "--prefix", "EB",
+                      "--first", "10000000", "--last", "10099999"});
   EXPECT_EQ(range.rc, 0) << range.out;
   NodeDir desk1 = NewNode(1);
   NodeDir desk2 = NewNode(2);
@@ -415,8 +418,7 @@ RunEnd PostalScenarioTest::RunScenario(uint32_t seed) {
     Call("POST", "/api/officer/dossiers/" + c + "/assign",
          json::object{{"handler", "off-" + n}, {"step_deadline", deadline}}, sup);
     json::object r = Call("POST", "/api/officer/dossiers/" + c + "/result",
-                          json::object{{"outcome", "approved"}, {"document_number", "12/GP"}},
-                          off);
+                          json::object{{"outcome", "approved"}, {"document_number", "12/GP"}}, off);
     if (name[1] != '3') {
       const json::object* s = r.contains("shipment") && r.at("shipment").is_object()
                                   ? &r.at("shipment").as_object()
@@ -459,16 +461,16 @@ RunEnd PostalScenarioTest::RunScenario(uint32_t seed) {
   Courier(c2, {"deliver", waybill["B1"], "--recipient-name", "Trần Thị Bình", "--relation", "vợ",
                "--id-suffix", "4321", "--proof", proof});
   // The desk hands B2 over at the counter while courier 1 delivers it too.
-  Ran hb = RunCli({kNodeBin, "hand-back", "--data", desk2.dir, code["B2"], "--recipient-kind",
-                   "owner", "--recipient-name", kRecipient, "--recipient-id", kIdNumber,
-                   "--clerk", "Lê Thu Hà"});
+  Ran hb =
+      RunCli({kNodeBin, "hand-back", "--data", desk2.dir, code["B2"], "--recipient-kind", "owner",
+              "--recipient-name", kRecipient, "--recipient-id", kIdNumber, "--clerk", "Lê Thu Hà"});
   EXPECT_EQ(hb.rc, 0) << hb.out;
   Courier(c1, {"deliver", waybill["B2"], "--recipient-name", kRecipient, "--id-suffix", "1234",
                "--proof", proof});
   for (const auto& [desk, name] : {std::pair{&desk1, "A3"}, std::pair{&desk2, "B3"}}) {
     Ran r = RunCli({kNodeBin, "hand-back", "--data", desk->dir, code[name], "--recipient-kind",
-                    "owner", "--recipient-name", kRecipient, "--recipient-id", kIdNumber,
-                    "--clerk", "Lê Thu Hà"});
+                    "owner", "--recipient-name", kRecipient, "--recipient-id", kIdNumber, "--clerk",
+                    "Lê Thu Hà"});
     EXPECT_EQ(r.rc, 0) << r.out;
   }
   ShuffledSyncs(rng, {&desk1, &desk2, &c1, &c2}, 2);
@@ -571,8 +573,8 @@ RunEnd PostalScenarioTest::RunScenario(uint32_t seed) {
   }
 
   // The reconciliation report: the conflict of B2, nothing of the others.
-  Ran report = RunCli(
-      {kCentralBin, "report", "reconcile", "--data", central_dir_, "--format", "json"});
+  Ran report =
+      RunCli({kCentralBin, "report", "reconcile", "--data", central_dir_, "--format", "json"});
   EXPECT_EQ(report.rc, 0) << report.out;
   auto rep = ParseJsonObject(report.out.substr(std::min(report.out.find('{'), report.out.size())));
   EXPECT_TRUE(rep.ok()) << report.out;
