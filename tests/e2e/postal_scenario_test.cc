@@ -227,10 +227,14 @@ class PostalScenarioTest : public SyncProcessTest {
     auto o = ParseJsonObject(r->body);
     return o.ok() ? *o : json::object{};
   }
+  // A session of `user`, logged in once per run.
   std::string Login(const std::string& user) {
+    std::string& token = tokens_[user];
+    if (!token.empty()) return token;
     json::object o = Call("POST", "/api/auth/login",
                           json::object{{"username", user}, {"password", kPassword}}, "");
-    return Str(o, "token").value_or("");
+    token = Str(o, "token").value_or("");
+    return token;
   }
 
   void AddUser(const std::string& name, const std::string& role, const std::string& unit) {
@@ -277,6 +281,16 @@ class PostalScenarioTest : public SyncProcessTest {
   // at the central, the answers imported back); mode 2 reads the stick twice
   // at the central and the answers twice at the node.
   void SyncBy(const NodeDir& node, int mode) {
+    const auto t0 = std::chrono::steady_clock::now();
+    struct Acc {
+      int64_t* ms;
+      std::chrono::steady_clock::time_point t0;
+      ~Acc() {
+        *ms += std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count();
+      }
+    } acc{&sync_ms_[mode], t0};
     if (mode == 0) {
       Ran r = SyncOnce(node, CentralUrl());
       EXPECT_EQ(r.rc, 0) << node.node_id << ": " << r.out;
@@ -357,6 +371,8 @@ class PostalScenarioTest : public SyncProcessTest {
   std::string post_intake_path_;
   std::string order_log_;
   int sticks_ = 0;
+  int64_t sync_ms_[3] = {0, 0, 0};
+  std::map<std::string, std::string> tokens_;
 };
 
 RunEnd PostalScenarioTest::RunScenario(uint32_t seed) {
@@ -481,6 +497,8 @@ RunEnd PostalScenarioTest::RunScenario(uint32_t seed) {
     for (const NodeDir* n : {&desk1, &desk2, &c1, &c2}) SyncBy(*n, 0);
   }
   std::cout << "[ postal   ] seed " << seed << " order: " << order_log_ << std::endl;
+  std::cout << "[ postal   ] time in syncs: http " << sync_ms_[0] << " ms, stick " << sync_ms_[1]
+            << " ms, stick read twice " << sync_ms_[2] << " ms" << std::endl;
 
   // Every event each node wrote is stored once, in its chain order.
   std::set<std::string> caused;
@@ -619,6 +637,8 @@ TEST_F(PostalScenarioTest, TwoDesksTwoCouriersShuffledSyncsEndInTheReferenceFold
     std::filesystem::rename(tmp_.path() + "/" + d, first_root + "/" + d);
   }
   order_log_.clear();
+  tokens_.clear();
+  std::fill(std::begin(sync_ms_), std::end(sync_ms_), 0);
   SetUp();
   const RunEnd second = RunScenario(7);
   EXPECT_EQ(second.dossiers, first.dossiers);
