@@ -62,10 +62,11 @@ struct Received {
   std::string calendar_version;
   std::string return_method;
   std::optional<int64_t> quoted_fee;
-  // When the desk took it in (payload received_at_ms): the appointment on the
-  // receipt is counted from it, not from the event's own time a moment later.
-  std::optional<int64_t> received_at_ms;
-  UnixMs time = 0;
+  UnixMs time = 0;  // the event's device time
+  // The intake time the desk computed the appointment from: the payload's
+  // received_at_ms (a clerk may enter a paper intake later, and the event is
+  // always written a moment after it), the device time when absent.
+  UnixMs received_at = 0;
 };
 
 struct DossierFacts {
@@ -192,6 +193,7 @@ Status LoadReceived(Database& db, std::vector<std::unique_ptr<Received>>& out) {
     r->fact.received_at_ms = q.ColumnInt(6);
     std::error_code ec;
     json::value fields = json::parse(q.ColumnText(7), ec);
+    r->received_at = r->time;
     if (!ec && fields.is_array() && fields.as_array().size() == 7) {
       const json::array& f = fields.as_array();
       r->procedure_id = text(f[0]);
@@ -200,7 +202,7 @@ Status LoadReceived(Database& db, std::vector<std::unique_ptr<Received>>& out) {
       r->calendar_version = text(f[3]);
       r->return_method = text(f[4]);
       r->quoted_fee = integer(f[5]);
-      r->received_at_ms = integer(f[6]);
+      r->received_at = integer(f[6]).value_or(r->time);
     }
     out.push_back(std::move(r));
   }
@@ -362,16 +364,14 @@ void Rules::Dossiers(const std::map<std::string, DossierFacts>& dossiers,
       if (r.catalog_version != ref_.catalog->version() ||
           r.calendar_version != ref_.calendar->version()) {
         ++unchecked;
-      } else if (auto proc = ref_.catalog->Find(r.procedure_id,
-                                                LocalDateOf(r.received_at_ms.value_or(r.time)));
+      } else if (auto proc = ref_.catalog->Find(r.procedure_id, LocalDateOf(r.received_at));
                  proc.ok()) {
         const Processing& p = (*proc)->processing;
-        const UnixMs from = r.received_at_ms.value_or(r.time);
         std::optional<UnixMs> due;
         if (p.days && p.kind == ProcessingKind::kWorkingDays) {
-          if (auto v = ref_.calendar->DueWorkingDays(from, *p.days); v.ok()) due = *v;
+          if (auto v = ref_.calendar->DueWorkingDays(r.received_at, *p.days); v.ok()) due = *v;
         } else if (p.days && p.kind == ProcessingKind::kCalendarDays) {
-          if (auto v = ref_.calendar->DueCalendarDays(from, *p.days); v.ok()) due = *v;
+          if (auto v = ref_.calendar->DueCalendarDays(r.received_at, *p.days); v.ok()) due = *v;
         }
         if (due && *due != *r.appointment_ms) {
           ReconcileItem it = NewItem(kRuleAppointmentMismatch, "dossier", code);
@@ -385,8 +385,8 @@ void Rules::Dossiers(const std::map<std::string, DossierFacts>& dossiers,
                        {"calendar_version", r.calendar_version}}));
           it.summary = "the receipt printed " + Iso(*r.appointment_ms) + "; " +
                        std::to_string(*p.days) + " " + ProcessingKindName(p.kind) + " from " +
-                       Iso(r.time) + " make " + Iso(*due) + " (catalog " + r.catalog_version +
-                       ", calendar " + r.calendar_version + ")";
+                       Iso(r.received_at) + " make " + Iso(*due) + " (catalog " +
+                       r.catalog_version + ", calendar " + r.calendar_version + ")";
           Finish(it);
           items.push_back(std::move(it));
         }

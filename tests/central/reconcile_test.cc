@@ -181,6 +181,16 @@ TEST_F(ReconcileTest, AShipmentExpectingAFeeOffTheTariffIsListed) {
   EXPECT_NE(it->summary.find("the receipt quoted 25000 VND"), std::string::npos);
 }
 
+TEST_F(ReconcileTest, AReceiptIsCheckedFromItsIntakeTimeNotFromWhenItsEventWasWritten) {
+  // A paper intake entered three hours later: the desk counts from the
+  // received_at it was given, the event carries the time it was written.
+  const UnixMs received = kT0 + 21 * 60'000;
+  json::object p = Received(Due(received), false);
+  p["received_at_ms"] = received;
+  Send(desk_, {At(EventType::kDossierReceived, kDesk, received + 3 * kH, p, DossierCode(21))});
+  EXPECT_EQ(Find(Report(), Id(kRuleAppointmentMismatch, DossierCode(21))), nullptr);
+}
+
 TEST_F(ReconcileTest, AReceiptAppointmentTheCalendarComputesDifferentlyIsListed) {
   ReconcileReport r = Report();
   const ReconcileItem* it = Find(r, Id(kRuleAppointmentMismatch, DossierCode(11)));
