@@ -1,6 +1,8 @@
 #include "central/dossiers.h"
 
 #include <algorithm>
+#include <future>
+#include <system_error>
 #include <tuple>
 #include <utility>
 
@@ -390,19 +392,60 @@ DossierProjection FoldDossier(const std::string& dossier_code, std::vector<Dossi
 
 namespace {
 
+// FoldDossier, and the row of a dossier whose every event was refused keeps
+// the conflicts visible on a bare row.
+DossierProjection FoldForRow(const std::string& code, std::vector<DossierEvent> events,
+                             const std::map<std::string, std::string>& units) {
+  DossierProjection p = FoldDossier(code, std::move(events), units);
+  if (p.last_event_id.empty()) {
+    p.last_event_id = p.conflicts.front().event_id;
+    p.last_event_type = p.conflicts.front().type;
+  }
+  return p;
+}
+
 // Folds one dossier from `events` (all of its events) and writes its rows.
 Status FoldAndWrite(Database& db, StatementCache& cache,
                     const std::map<std::string, std::string>& units, const std::string& code,
                     std::vector<DossierEvent> events, bool fresh, UnixMs now) {
   if (events.empty()) return Status::OK();
-  DossierProjection p = FoldDossier(code, std::move(events), units);
-  if (p.last_event_id.empty()) {
-    // Every event was refused: keep the conflicts visible on a bare row.
-    p.last_event_id = p.conflicts.front().event_id;
-    p.last_event_type = p.conflicts.front().type;
-  }
+  DossierProjection p = FoldForRow(code, std::move(events), units);
   return WriteProjection(db, cache, p, fresh, now).WithContext("folding dossier " + code);
 }
+
+// The new events (seq > after_seq) of each dossier `events` names, in chain
+// order.
+std::map<std::string, std::vector<const Event*>> NewEventsByCode(
+    const std::vector<sync::BatchEvent>& events, int64_t after_seq) {
+  std::map<std::string, std::vector<const Event*>> by_code;
+  for (const sync::BatchEvent& be : events) {
+    if (be.event.seq > after_seq && be.event.dossier_code) {
+      by_code[*be.event.dossier_code].push_back(&be.event);
+    }
+  }
+  return by_code;
+}
+
+std::vector<DossierEvent> ToDossierEvents(const std::vector<const Event*>& mine) {
+  std::vector<DossierEvent> out;
+  out.reserve(mine.size());
+  for (const Event* e : mine) {
+    DossierEvent d;
+    d.node_id = e->node_id;
+    d.seq = e->seq;
+    d.event_id = e->event_id;
+    d.type = e->type;
+    d.payload = e->payload;
+    d.device_time_ms = e->device_time_ms;
+    d.actor = e->actor;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// Below this many new events a batch is folded on the committing thread:
+// starting a thread would cost more than it saves.
+constexpr size_t kFoldAheadMinEvents = 256;
 
 }  // namespace
 
@@ -417,52 +460,87 @@ Status RefoldDossiers(Database& db, const std::set<std::string>& codes, UnixMs n
   return Status::OK();
 }
 
-Status FoldIngestedEvents(Database& db, const std::vector<sync::BatchEvent>& events,
-                          int64_t after_seq, UnixMs now) {
-  // The new events of each dossier the batch names, in chain order.
+struct IngestFold::Work {
   std::map<std::string, std::vector<const Event*>> by_code;
-  for (const sync::BatchEvent& be : events) {
-    if (be.event.seq > after_seq && be.event.dossier_code) {
-      by_code[*be.event.dossier_code].push_back(&be.event);
-    }
+  std::map<std::string, std::string> units;
+  // One projection per by_code entry, in its order, each folded from the
+  // batch's events alone; not valid when the batch is folded in Finish.
+  std::future<std::vector<DossierProjection>> ahead;
+};
+
+IngestFold::IngestFold(std::unique_ptr<Work> work) : work_(std::move(work)) {}
+IngestFold::IngestFold(IngestFold&&) noexcept = default;
+IngestFold& IngestFold::operator=(IngestFold&&) noexcept = default;
+
+IngestFold::~IngestFold() {
+  if (work_ && work_->ahead.valid()) work_->ahead.wait();
+}
+
+Result<IngestFold> IngestFold::Start(Database& db, const std::vector<sync::BatchEvent>& events,
+                                     int64_t after_seq) {
+  auto work = std::make_unique<Work>();
+  work->by_code = NewEventsByCode(events, after_seq);
+  if (work->by_code.empty()) return IngestFold(std::move(work));
+  HOSO_ASSIGN_OR_RETURN(work->units, NodeUnits(db));
+  size_t new_events = 0;
+  for (const auto& [code, mine] : work->by_code) new_events += mine.size();
+  if (new_events < kFoldAheadMinEvents) return IngestFold(std::move(work));
+  // The thread reads only by_code (the batch's events, which the caller
+  // keeps unchanged) and units, neither of which changes until Finish.
+  const Work* w = work.get();
+  try {
+    work->ahead = std::async(std::launch::async, [w] {
+      std::vector<DossierProjection> out;
+      out.reserve(w->by_code.size());
+      for (const auto& [code, mine] : w->by_code) {
+        out.push_back(FoldForRow(code, ToDossierEvents(mine), w->units));
+      }
+      return out;
+    });
+  } catch (const std::system_error&) {
+    // No thread to be had: Finish folds on the caller's thread.
   }
-  if (by_code.empty()) return Status::OK();
-  HOSO_ASSIGN_OR_RETURN(auto units, NodeUnits(db));
+  return IngestFold(std::move(work));
+}
+
+Status IngestFold::Finish(Database& db, UnixMs now) {
+  Work& w = *work_;
+  std::vector<DossierProjection> ahead;
+  if (w.ahead.valid()) ahead = w.ahead.get();
+  if (w.by_code.empty()) return Status::OK();
   StatementCache cache;
   // The events are stored already: when the central holds no others of the
-  // dossier (most batches bring a dossier's first event), the fold reads them
-  // from the batch instead of reading back and parsing what was just written,
-  // and there are no older rows to clear. Counting through the dossier
-  // indexes also covers events stored before the projection existed.
+  // dossier (most batches bring a dossier's first event), the fold is the one
+  // made from the batch instead of reading back and parsing what was just
+  // written, and there are no older rows to clear. Counting through the
+  // dossier indexes also covers events stored before the projection existed.
   HOSO_ASSIGN_OR_RETURN(
       Statement stored,
       db.Prepare("SELECT (SELECT count(*) FROM events WHERE dossier_code = ?1) + "
                  "(SELECT count(*) FROM central_events WHERE dossier_code = ?1)"));
-  for (const auto& [code, mine] : by_code) {
+  size_t index = 0;
+  for (const auto& [code, mine] : w.by_code) {
+    const size_t i = index++;
     stored.Reset();
     stored.Bind(1, code);
     HOSO_ASSIGN_OR_RETURN(bool row, stored.Step());
     if (!row || stored.ColumnInt(0) != static_cast<int64_t>(mine.size())) {
       HOSO_ASSIGN_OR_RETURN(std::vector<DossierEvent> all, StoredEvents(db, cache, code));
-      HOSO_RETURN_IF_ERROR(FoldAndWrite(db, cache, units, code, std::move(all), false, now));
+      HOSO_RETURN_IF_ERROR(FoldAndWrite(db, cache, w.units, code, std::move(all), false, now));
       continue;
     }
-    std::vector<DossierEvent> batch;
-    batch.reserve(mine.size());
-    for (const Event* e : mine) {
-      DossierEvent d;
-      d.node_id = e->node_id;
-      d.seq = e->seq;
-      d.event_id = e->event_id;
-      d.type = e->type;
-      d.payload = e->payload;
-      d.device_time_ms = e->device_time_ms;
-      d.actor = e->actor;
-      batch.push_back(std::move(d));
-    }
-    HOSO_RETURN_IF_ERROR(FoldAndWrite(db, cache, units, code, std::move(batch), true, now));
+    DossierProjection p =
+        ahead.empty() ? FoldForRow(code, ToDossierEvents(mine), w.units) : std::move(ahead[i]);
+    HOSO_RETURN_IF_ERROR(
+        WriteProjection(db, cache, p, true, now).WithContext("folding dossier " + code));
   }
   return Status::OK();
+}
+
+Status FoldIngestedEvents(Database& db, const std::vector<sync::BatchEvent>& events,
+                          int64_t after_seq, UnixMs now) {
+  HOSO_ASSIGN_OR_RETURN(IngestFold fold, IngestFold::Start(db, events, after_seq));
+  return fold.Finish(db, now);
 }
 
 Result<std::vector<DossierEvent>> DossierEvents(Database& db, const std::string& code) {

@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -131,6 +132,35 @@ Status RefoldDossiers(Database& db, const std::set<std::string>& codes, UnixMs n
 // only stored events are these is folded from `events` as given.
 Status FoldIngestedEvents(Database& db, const std::vector<sync::BatchEvent>& events,
                           int64_t after_seq, UnixMs now);
+
+// FoldIngestedEvents in two halves, so that the fold of a batch's new
+// dossiers runs on a second core while the events are inserted: Start (before
+// the events are stored) reads the node units and, for a batch of 256 new
+// events or more, folds every dossier the new events name from these events
+// alone on a thread of its own (a pure computation on values; the thread
+// never touches the database). Finish (after the events are stored) writes
+// the rows: a dossier whose only stored events are the batch's takes the
+// fold made ahead, any other is refolded from the tables as before. The
+// result is the same as FoldIngestedEvents.
+//
+// Thread-safety: one thread calls Start, Finish and the destructor; the
+// destructor waits for the fold thread. REQUIRES: `events` outlives the
+// IngestFold and is not modified before Finish returns.
+class IngestFold {
+ public:
+  static Result<IngestFold> Start(Database& db, const std::vector<sync::BatchEvent>& events,
+                                  int64_t after_seq);
+  Status Finish(Database& db, UnixMs now);
+
+  IngestFold(IngestFold&&) noexcept;
+  IngestFold& operator=(IngestFold&&) noexcept;
+  ~IngestFold();
+
+ private:
+  struct Work;
+  explicit IngestFold(std::unique_ptr<Work> work);
+  std::unique_ptr<Work> work_;
+};
 
 // The stored projection of one dossier with its steps and conflicts;
 // nullopt when the central has no event of it.

@@ -213,9 +213,12 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
                          "prev_hash does not match the hash the central stored for seq " +
                              std::to_string(p.high_water));
     }
+    // The new dossiers are folded on the second core while the events are
+    // inserted (central/dossiers.h); their rows are written after.
+    HOSO_ASSIGN_OR_RETURN(IngestFold fold, IngestFold::Start(db, batch.events, p.high_water));
     HOSO_RETURN_IF_ERROR(InsertEvents(db, batch.events, p.high_water, now));
     HOSO_RETURN_IF_ERROR(RecordAttachmentEvents(db, batch.events, p.high_water, now));
-    HOSO_RETURN_IF_ERROR(FoldIngestedEvents(db, batch.events, p.high_water, now));
+    HOSO_RETURN_IF_ERROR(fold.Finish(db, now));
     HOSO_RETURN_IF_ERROR(FoldIngestedShipmentEvents(db, batch.events, p.high_water, now));
     HOSO_ASSIGN_OR_RETURN(Statement progress,
                           db.Prepare("INSERT INTO node_progress (node_id, high_water_seq, "

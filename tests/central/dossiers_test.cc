@@ -275,6 +275,51 @@ TEST_F(DossierStoreTest, EventsStoredWithoutAProjectionRowAreFoldedWithTheNextOn
   EXPECT_EQ(p.conflicts.size(), 1u);
 }
 
+TEST_F(DossierStoreTest, ALargeBatchFoldsAheadTheSameRowsAsARefoldFromTheTables) {
+  // 300 events: past the size at which new dossiers are folded on a second
+  // thread while the events are inserted (central/dossiers.h, IngestFold).
+  Receive(1, kT0 + 10 * kDay);
+  std::vector<Event> batch;
+  for (int n = 2; n <= 299; ++n) {
+    Event e = NewEvent(EventType::kDossierReceived, "desk-01", clock_.NowMs() + n,
+                       ReceivedPayload(kT0 + 10 * kDay));
+    e.dossier_code = Code(n);
+    batch.push_back(std::move(e));
+  }
+  // A dossier the central already holds (refolded from the tables) and a new
+  // one with a refused event (a conflict on the row folded ahead).
+  for (int n : {1, 2}) {
+    Event e = NewEvent(EventType::kSupplementReceived, "desk-01", clock_.NowMs() + kHour,
+                       json::object{});
+    e.dossier_code = Code(n);
+    batch.push_back(std::move(e));
+  }
+  testing::Extend(desk_.log, batch);
+  const int64_t last = static_cast<int64_t>(desk_.log.size());
+  ASSERT_EQ(Apply(Batch(desk_, 2, last)).result, "applied");
+  EXPECT_EQ(Count("SELECT count(*) FROM dossiers"), 299);
+  EXPECT_EQ(Count("SELECT sum(event_count) FROM dossiers"), 301);
+  EXPECT_EQ(Count("SELECT count(*) FROM dossier_conflicts"), 2);
+  for (int n : {1, 2}) {
+    DossierProjection p = Load(n);
+    EXPECT_EQ(p.event_count, 2) << n;
+    EXPECT_EQ(p.conflicts.size(), 1u) << n;
+    EXPECT_EQ(p.state.status, DossierStatus::kReceived) << n;
+  }
+  EXPECT_EQ(Load(299).origin_node_id, "desk-01");
+  std::vector<std::string> ingested;
+  for (int n = 1; n <= 299; ++n) ingested.push_back(ToJson(Load(n).ToJson(kT0)));
+  {
+    auto db = store_->Db();
+    std::set<std::string> codes;
+    for (int n = 1; n <= 299; ++n) codes.insert(Code(n));
+    ASSERT_TRUE(RefoldDossiers(**db, codes, clock_.NowMs()).ok());
+  }
+  for (int n = 1; n <= 299; ++n) {
+    EXPECT_EQ(ToJson(Load(n).ToJson(kT0)), ingested[n - 1]) << n;
+  }
+}
+
 TEST_F(DossierStoreTest, OfficerActionsChainAtTheCentralAndAreAudited) {
   Receive(1, kT0 + 10 * kDay);
   auto assigned = Act(1, EventType::kHandlerAssigned, Assign("an", kT0 + 2 * kDay));
