@@ -70,6 +70,45 @@ Result<json::object> PayloadFrom(const json::object& body, EventType type,
 
 HttpResponse Refused(const Refusal& r) { return r.ToHttp(); }
 
+// The body of an assignment or a transfer: its payload, and the handler it
+// names, who must be an active officer or supervisor with a unit. `error`
+// is set instead when the body is refused.
+struct HandlerRequest {
+  json::object payload;
+  User handler;
+  std::optional<HttpResponse> error;
+};
+
+HandlerRequest ReadHandlerRequest(const HttpRequest& request, UserAdmin& users, EventType type) {
+  HandlerRequest out;
+  auto body = JsonBody(request);
+  if (!body.ok()) {
+    out.error = ErrorResponse(400, "bad_request", body.status().message());
+    return out;
+  }
+  auto handler = GetString(*body, "handler");
+  if (!handler.ok()) {
+    out.error = ErrorResponse(handler.status());
+    return out;
+  }
+  auto payload = PayloadFrom(*body, type, "step_deadline", "step_deadline_ms");
+  if (!payload.ok()) {
+    out.error = ErrorResponse(payload.status());
+    return out;
+  }
+  auto u = users.FindUser(*handler);
+  if (!u.ok() || u->disabled || !u->unit_code ||
+      (u->role != Role::kOfficer && u->role != Role::kSupervisor)) {
+    out.error = ErrorResponse(400, "bad_request",
+                              "handler " + *handler + " is not an active officer or supervisor",
+                              "handler");
+    return out;
+  }
+  out.payload = std::move(*payload);
+  out.handler = std::move(*u);
+  return out;
+}
+
 }  // namespace
 
 HttpResponse OfficerApi::Page(const Call&) const {
@@ -277,60 +316,36 @@ HttpResponse OfficerApi::DossierAct(const Call& call, EventType type, json::obje
 // Assign and transfer name the handler by username; the event carries the
 // handler's unit and display name as they are now.
 HttpResponse OfficerApi::Assign(const Call& call) const {
-  auto body = JsonBody(call.request);
-  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto handler = GetString(*body, "handler");
-  if (!handler.ok()) return ErrorResponse(handler.status());
-  auto payload =
-      PayloadFrom(*body, EventType::kHandlerAssigned, "step_deadline", "step_deadline_ms");
-  if (!payload.ok()) return ErrorResponse(payload.status());
-  auto u = users_->FindUser(*handler);
-  if (!u.ok() || u->disabled || !u->unit_code ||
-      (u->role != Role::kOfficer && u->role != Role::kSupervisor)) {
-    return ErrorResponse(400, "bad_request",
-                         "handler " + *handler + " is not an active officer or supervisor",
-                         "handler");
-  }
+  HandlerRequest h = ReadHandlerRequest(call.request, *users_, EventType::kHandlerAssigned);
+  if (h.error) return *h.error;
   const User& user = call.session->user;
-  if (user.role != Role::kAdmin && u->unit_code != user.unit_code) {
+  if (user.role != Role::kAdmin && h.handler.unit_code != user.unit_code) {
     return ErrorResponse(403, "forbidden",
                          "a supervisor assigns handlers of their own unit (" +
                              user.unit_code.value_or("") + ") only; transfer to hand over");
   }
-  (*payload)["unit_code"] = *u->unit_code;
-  (*payload)["handler_id"] = u->username;
-  (*payload)["handler_name"] = u->display_name;
-  return DossierAct(call, EventType::kHandlerAssigned, std::move(*payload));
+  h.payload["unit_code"] = *h.handler.unit_code;
+  h.payload["handler_id"] = h.handler.username;
+  h.payload["handler_name"] = h.handler.display_name;
+  return DossierAct(call, EventType::kHandlerAssigned, std::move(h.payload));
 }
 
 HttpResponse OfficerApi::Transfer(const Call& call) const {
-  auto body = JsonBody(call.request);
-  if (!body.ok()) return ErrorResponse(400, "bad_request", body.status().message());
-  auto handler = GetString(*body, "handler");
-  if (!handler.ok()) return ErrorResponse(handler.status());
-  auto payload =
-      PayloadFrom(*body, EventType::kHandlerTransferred, "step_deadline", "step_deadline_ms");
-  if (!payload.ok()) return ErrorResponse(payload.status());
-  auto u = users_->FindUser(*handler);
-  if (!u.ok() || u->disabled || !u->unit_code ||
-      (u->role != Role::kOfficer && u->role != Role::kSupervisor)) {
-    return ErrorResponse(400, "bad_request",
-                         "handler " + *handler + " is not an active officer or supervisor",
-                         "handler");
-  }
+  HandlerRequest h = ReadHandlerRequest(call.request, *users_, EventType::kHandlerTransferred);
+  if (h.error) return *h.error;
   {
     auto db = store_->Db();
     if (!db.ok()) return ErrorResponse(db.status());
     auto current = LoadDossier(**db, call.params.at("code"));
     if (current.ok() && current->has_value()) {
-      if ((*current)->unit_code) (*payload)["from_unit_code"] = *(*current)->unit_code;
-      if ((*current)->handler_id) (*payload)["from_handler_id"] = *(*current)->handler_id;
+      if ((*current)->unit_code) h.payload["from_unit_code"] = *(*current)->unit_code;
+      if ((*current)->handler_id) h.payload["from_handler_id"] = *(*current)->handler_id;
     }
   }
-  (*payload)["to_unit_code"] = *u->unit_code;
-  (*payload)["to_handler_id"] = u->username;
-  (*payload)["to_handler_name"] = u->display_name;
-  return DossierAct(call, EventType::kHandlerTransferred, std::move(*payload));
+  h.payload["to_unit_code"] = *h.handler.unit_code;
+  h.payload["to_handler_id"] = h.handler.username;
+  h.payload["to_handler_name"] = h.handler.display_name;
+  return DossierAct(call, EventType::kHandlerTransferred, std::move(h.payload));
 }
 
 HttpResponse OfficerApi::BodyAct(const Call& call, EventType type, std::string_view iso_key,
