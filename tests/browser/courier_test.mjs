@@ -18,11 +18,10 @@ import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {chromium} from 'playwright-core';
+import {launchChromium, startWatchdog} from './harness.mjs';
 
 const kStepTimeoutMs = 15000;
 const kTotalTimeoutMs = 58000;
-const kChromium = process.env.HOSO_CHROMIUM || '/usr/bin/chromium';
 const kRecipient = 'Trần Thị Bình';
 const kRelation = 'em gái';
 const kIdSuffix = '4321';
@@ -42,19 +41,9 @@ if (!/^https?:\/\//.test(centralUrl) || !/^https?:\/\//.test(courierUrl) || !way
                 'node courier_test.mjs CENTRAL_URL COURIER_URL WAYBILL CODE SECRET');
   process.exit(2);
 }
-const watchdog = setTimeout(() => {
-  console.error(`FAIL: the browser test took longer than ${kTotalTimeoutMs / 1000} s`);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}, kTotalTimeoutMs);
-watchdog.unref();
+startWatchdog(kTotalTimeoutMs);
 
-const browser = await chromium.launch({
-  executablePath: kChromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 // The courier works on a phone.
 const page = await browser.newPage({locale: 'vi-VN', viewport: {width: 390, height: 844}});
 page.setDefaultTimeout(8000);

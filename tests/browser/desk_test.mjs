@@ -15,12 +15,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {chromium} from 'playwright-core';
+import {launchChromium, startWatchdog} from './harness.mjs';
 
 const kStepTimeoutMs = 15000;
 const kActionTimeoutMs = 8000;
 const kTotalTimeoutMs = 58000;
-const kChromium = process.env.HOSO_CHROMIUM || '/usr/bin/chromium';
 
 const kApplicantName = 'Nguyễn Văn Ánh';
 const kIdNumber = '079203001234';
@@ -35,12 +34,7 @@ const shotDir = process.argv[3] || fs.mkdtempSync(path.join(os.tmpdir(), 'hoso-d
 fs.mkdirSync(shotDir, {recursive: true});
 
 // The whole run has a hard ceiling: a stalled browser must not hang ctest.
-const watchdog = setTimeout(() => {
-  console.error(`FAIL: the browser test took longer than ${kTotalTimeoutMs / 1000} s`);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}, kTotalTimeoutMs);
-watchdog.unref();
+startWatchdog(kTotalTimeoutMs);
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -50,12 +44,7 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-const browser = await withTimeout(chromium.launch({
-  executablePath: kChromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-}), 20000, 'launching Chromium');
+const browser = await withTimeout(launchChromium(), 20000, 'launching Chromium');
 
 const context = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'vi-VN'});
 context.setDefaultTimeout(kActionTimeoutMs);

@@ -11,11 +11,10 @@
 // Prints one line per step and ends with "N passed, M failed"; exits 1 when
 // any step failed.
 import assert from 'node:assert/strict';
-import {chromium} from 'playwright-core';
+import {launchChromium, startWatchdog} from './harness.mjs';
 
 const kStepTimeoutMs = 20000;
 const kTotalTimeoutMs = 110000;
-const kChromium = process.env.HOSO_CHROMIUM || '/usr/bin/chromium';
 const kPdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n');
 
 const baseUrl = (process.argv[2] || '').replace(/\/+$/, '');
@@ -23,19 +22,9 @@ if (!/^https?:\/\//.test(baseUrl)) {
   console.error('usage: node online_test.mjs URL');
   process.exit(2);
 }
-const watchdog = setTimeout(() => {
-  console.error(`FAIL: the browser test took longer than ${kTotalTimeoutMs / 1000} s`);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}, kTotalTimeoutMs);
-watchdog.unref();
+startWatchdog(kTotalTimeoutMs);
 
-const browser = await chromium.launch({
-  executablePath: kChromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const scriptErrors = [];
 async function newPage() {
   const context = await browser.newContext({locale: 'vi-VN', viewport: {width: 390, height: 844}});

@@ -11,11 +11,10 @@
 // Prints one line per step and ends with "N passed, M failed"; exits 1 when
 // any step failed.
 import assert from 'node:assert/strict';
-import {chromium} from 'playwright-core';
+import {launchChromium, startWatchdog} from './harness.mjs';
 
 const kStepTimeoutMs = 15000;
 const kTotalTimeoutMs = 58000;
-const kChromium = process.env.HOSO_CHROMIUM || '/usr/bin/chromium';
 const kHandler = 'Đỗ Minh Khoa';
 const kApplicantParts = ['Nguyễn Thị Hồng Nhung', 'Hồng Nhung', '079203001234', '0903123456',
   'Lê Lợi'];
@@ -27,19 +26,9 @@ if (!/^https?:\/\//.test(baseUrl) || !code || !secret) {
   console.error('usage: node tracking_test.mjs URL CODE SECRET');
   process.exit(2);
 }
-const watchdog = setTimeout(() => {
-  console.error(`FAIL: the browser test took longer than ${kTotalTimeoutMs / 1000} s`);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}, kTotalTimeoutMs);
-watchdog.unref();
+startWatchdog(kTotalTimeoutMs);
 
-const browser = await chromium.launch({
-  executablePath: kChromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 // A phone-sized window: the page is meant for mobiles.
 const page = await browser.newPage({locale: 'vi-VN', viewport: {width: 390, height: 844}});
 page.setDefaultTimeout(8000);
