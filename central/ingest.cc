@@ -1,6 +1,8 @@
 #include "central/ingest.h"
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -191,6 +193,19 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
     r.expected_seq = p.high_water + 1;
     return r;
   }
+  if (h.sent_ahead && h.first_seq != p.high_water + 1) {
+    // Only a batch that continues exactly where the central stands is
+    // ordered after the node's previous one; anything else (the previous
+    // one was refused, or this one overlaps) goes again as a normal batch.
+    Refusal r = Refuse(409, "ahead_refused",
+                       "a batch sent ahead must start right after the central's high water "
+                       "mark: the central has every event of " +
+                           h.node_id + " up to seq " + std::to_string(p.high_water) +
+                           "; send from seq " + std::to_string(p.high_water + 1) +
+                           " as a normal batch");
+    r.expected_seq = p.high_water + 1;
+    return r;
+  }
   if (h.event_count == 0 || h.last_seq <= p.high_water) {
     // A poll or a batch the central already holds. The position the node
     // claims must be in the history the central stored: a node restored from
@@ -246,6 +261,11 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
     HOSO_RETURN_IF_ERROR(
         b.Bind(1, h.node_id).Bind(2, *h.unacked_events).Bind(3, backlog).Bind(4, now).Run());
   }
+  // A batch sent ahead is answered with the acknowledgement alone, and its
+  // answer is recorded as carrying nothing: the node sent it before it heard
+  // the previous answer, so it proves nothing about that one, and an answer
+  // that carries no items cannot lose any (sync/FORMAT.md "Sending ahead").
+  if (h.sent_ahead) return d;
   // After a duplicate the node evidently lost the previous answer, and with
   // it whatever data versions that answer carried: send them all again.
   HOSO_ASSIGN_OR_RETURN(
@@ -294,26 +314,78 @@ Outcome<std::string> LookupNodeKey(Database& db, const std::string& node_id,
   return LookupKey(db, node_id, key_id);
 }
 
-class Ingestor::NodeGuard {
+// The node's turn at the apply step (ingest.h, step 2). Constructed when the
+// batch arrives, so that a batch sent ahead can see that the one before it
+// is still being decoded; Take() is called once the batch is decoded.
+class Ingestor::NodeTurn {
  public:
-  NodeGuard(Ingestor* ingestor, std::string node_id)
+  NodeTurn(Ingestor* ingestor, std::string node_id)
       : ingestor_(ingestor), node_id_(std::move(node_id)) {
     std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
-    acquired_ = ingestor_->busy_nodes_.insert(node_id_).second;
+    ++ingestor_->nodes_[node_id_].arrived;
   }
-  ~NodeGuard() {
-    if (!acquired_) return;
+  ~NodeTurn() {
+    {
+      std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
+      auto it = ingestor_->nodes_.find(node_id_);
+      if (taken_) it->second.applying = false;
+      if (--it->second.arrived == 0) ingestor_->nodes_.erase(it);
+    }
+    ingestor_->busy_cv_.notify_all();
+  }
+  NodeTurn(const NodeTurn&) = delete;
+  NodeTurn& operator=(const NodeTurn&) = delete;
+
+  // A normal batch takes the turn at once or not at all. A batch sent ahead
+  // waits, until `deadline`, while another batch of the node is applied, and
+  // while it does not continue the central's high water mark
+  // (`high_water()` reads it) and another batch of the node is in hand: that
+  // one is its predecessor, still decoding or waiting. False: no turn.
+  bool Take(bool ahead, std::chrono::steady_clock::time_point deadline,
+            const std::function<int64_t()>& high_water, int64_t first_seq) {
+    std::unique_lock<std::mutex> lock(ingestor_->busy_mu_);
+    NodeState& n = ingestor_->nodes_[node_id_];
+    if (!ahead) {
+      if (n.applying) return false;
+      n.applying = taken_ = true;
+      return true;
+    }
+    for (;;) {
+      if (!n.applying) {
+        const int64_t generation = n.generation;
+        lock.unlock();
+        const int64_t hw = high_water();
+        lock.lock();
+        // Nothing was applied meanwhile and nothing else is applying: hw is current.
+        if (!n.applying && generation == n.generation) {
+          const bool predecessor_in_hand = first_seq > hw + 1 && n.arrived > 1;
+          if (!predecessor_in_hand) {
+            n.applying = taken_ = true;
+            return true;
+          }
+        } else {
+          continue;
+        }
+      }
+      if (ingestor_->busy_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+        if (n.applying) return false;
+        // Its predecessor never came: taken, to be refused with the position.
+        n.applying = taken_ = true;
+        return true;
+      }
+    }
+  }
+
+  // After a commit: the high water mark may have moved.
+  void Applied() {
     std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
-    ingestor_->busy_nodes_.erase(node_id_);
+    ++ingestor_->nodes_[node_id_].generation;
   }
-  NodeGuard(const NodeGuard&) = delete;
-  NodeGuard& operator=(const NodeGuard&) = delete;
-  bool acquired() const { return acquired_; }
 
  private:
   Ingestor* ingestor_;
   std::string node_id_;
-  bool acquired_ = false;
+  bool taken_ = false;
 };
 
 Ingestor::Ingestor(CentralStore* store, IngestOptions options)
@@ -337,13 +409,7 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
         "the batch is for central " + header->central_id + ", this is " + store_->central_id());
     return report;
   }
-  NodeGuard guard(this, header->node_id);
-  if (!guard.acquired()) {
-    report.refusal = Refuse(429, "node_busy",
-                            "another batch of node " + header->node_id +
-                                " is being applied; retry when it is answered");
-    return report;
-  }
+  NodeTurn turn(this, header->node_id);
 
   auto refuse = [&](Refusal r, Database* db) -> IngestReport {
     report.result = sync::kResultRefused;
@@ -403,8 +469,22 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
     return refuse(key_refusal ? *key_refusal : BatchDecodeRefusal(opened.status()), &conn);
   }
 
+  if (options_.after_decode) options_.after_decode(opened->header);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(options_.ahead_wait_ms);
+  auto high_water = [&]() -> int64_t {
+    auto p = ReadProgress(conn, header->node_id);
+    return p.ok() ? p->high_water : 0;
+  };
+  if (!turn.Take(opened->header.sent_ahead, deadline, high_water, header->first_seq)) {
+    return refuse(Refuse(429, "node_busy",
+                         "another batch of node " + header->node_id +
+                             " is being applied; retry when it is answered"),
+                  &conn);
+  }
   const UnixMs now = options_.clock->NowMs();
   Outcome<Decision> decided = ApplyInTransaction(conn, *opened, channel, now);
+  turn.Applied();
   if (!decided.ok()) return refuse(decided.refusal(), &conn);
   Decision decision = std::move(decided).value();
   report.result = decision.result;
@@ -418,6 +498,7 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
   ds.in_reply_to = opened->file_hash;
   ds.result = decision.result;
   ds.items = std::move(decision.items);
+  ds.takes_ahead = channel == Channel::kHttp;
   sync::EncodeOptions enc;
   enc.zstd_level = options_.zstd_level;
   if (channel == Channel::kFile || opened->header.sealed) enc.seal_to_public_key = node_public_key;

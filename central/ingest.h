@@ -4,15 +4,22 @@
 // For one batch file, in this order:
 //   1. framing and the unverified header: a batch for another central is
 //      refused ("wrong_central") before anything else is read;
-//   2. the node's "one batch at a time" guard: a second batch of the same
-//      node while one is being applied in this process is refused at once
-//      with 429 "node_busy" (another process is held off by SQLite's write
-//      lock and the busy timeout);
+//   2. the batch is counted in hand for its node (decoding happens outside
+//      the node's turn, so a batch sent ahead is decoded while the one
+//      before it is applied);
 //   3. the signer's key (unknown_node, unknown_key, key_revoked with the
 //      revocation reason, key_retired), the signature, then unsealing and
 //      capped decompression with any dictionary this central ever trained,
 //      published or retired (a dict_id it never published is 422
 //      "unknown_dictionary"), and the batch's own chain (sync/batch.h);
+//   3b. the node's turn: one batch per node is applied at a time in this
+//      process. A normal batch arriving while another of the node is applied
+//      is refused at once with 429 "node_busy"; a batch sent ahead
+//      (header sent_ahead) waits up to ahead_wait_ms for it, and while it does
+//      not start right after the high water mark and another batch of the
+//      node is in hand (its predecessor), so that it is applied second
+//      (another process is held off by SQLite's write lock and the busy
+//      timeout);
 //   4. ONE IMMEDIATE transaction: with H = node_progress.high_water_seq,
 //        last_seq <= H          -> "duplicate": nothing is applied, ack H;
 //        first_seq > H + 1      -> 409 "sequence_gap", expected_seq H + 1;
@@ -37,6 +44,10 @@
 //      folded into the dossier and shipment projections first. What the answer carries
 //      is recorded in the same transaction, so a lost answer is answered
 //      again with the same dictionary and the same blocks, never new ones.
+//   A batch sent ahead must start at H + 1 (else 409 "ahead_refused" with
+//   expected_seq H + 1) and is answered with acked_seq alone: no items, and
+//   nothing recorded as sent (sync/FORMAT.md "Sending ahead"). Every answer
+//   over HTTP says takes_ahead.
 // Nothing is applied partially: any refusal leaves the database unchanged.
 //
 // Thread-safety: safe for concurrent use (one batch per node at a time; each
@@ -44,10 +55,12 @@
 #ifndef HOSO_CENTRAL_INGEST_H_
 #define HOSO_CENTRAL_INGEST_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -64,6 +77,12 @@ struct IngestOptions {
   // Caps on the file as received and on the decompressed body.
   sync::DecodeLimits limits;
   int zstd_level = 3;
+  // How long a batch sent ahead waits for the node's previous batch (to be
+  // decoded, then applied) before it is refused with 429 node_busy.
+  int ahead_wait_ms = 10000;
+  // Test seam: called with the batch's header once it is decoded, before it
+  // takes the node's turn (tests hold a batch there to order arrivals).
+  std::function<void(const sync::BatchHeader&)> after_decode;
 };
 
 // How the batch arrived: over HTTP a refusal is a JSON error; a file (USB
@@ -102,12 +121,18 @@ class Ingestor {
 
  private:
   // Marks a node busy for the guard's lifetime.
-  class NodeGuard;
+  class NodeTurn;
+  struct NodeState {
+    int arrived = 0;         // batches of the node in hand (decoding, waiting, applying)
+    bool applying = false;   // one of them holds the turn
+    int64_t generation = 0;  // counts the applies, to know a high water read is current
+  };
 
   CentralStore* store_;
   IngestOptions options_;
   std::mutex busy_mu_;
-  std::set<std::string> busy_nodes_;  // guarded by busy_mu_
+  std::condition_variable busy_cv_;
+  std::map<std::string, NodeState> nodes_;  // guarded by busy_mu_; only nodes with batches in hand
 };
 
 }  // namespace hoso::central

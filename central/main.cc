@@ -43,7 +43,9 @@ namespace {
 
 constexpr char kProgram[] = "hoso-central";
 constexpr char kDefaultListen[] = "127.0.0.1:8080";
-constexpr int kServerThreads = 2;
+// Handlers block (a batch sent ahead waits for the one before it): more
+// threads than cores.
+constexpr int kServerThreads = 4;
 
 constexpr char kUsage[] =
     "usage: hoso-central <command> --data DIR [options]\n"

@@ -48,9 +48,25 @@ Result<std::unique_ptr<HttpCentralTransport>> HttpCentralTransport::Create(
   if (const size_t q = prefix.find('?'); q != std::string::npos) prefix.resize(q);
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   options.tls = parsed.tls;
-  auto client = std::make_unique<HttpClient>(parsed.host, parsed.port, options);
   return std::unique_ptr<HttpCentralTransport>(
-      new HttpCentralTransport(std::move(prefix), std::move(client)));
+      new HttpCentralTransport(std::move(prefix), parsed.host, parsed.port, std::move(options)));
+}
+
+std::unique_ptr<HttpClient> HttpCentralTransport::TakeClient() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      std::unique_ptr<HttpClient> c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+  }
+  return std::make_unique<HttpClient>(host_, port_, options_);
+}
+
+void HttpCentralTransport::ReturnClient(std::unique_ptr<HttpClient> client) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_.size() < kKeptConnections) idle_.push_back(std::move(client));
 }
 
 Result<std::unique_ptr<HttpCentralTransport>> HttpCentralTransport::ForNode(
@@ -63,7 +79,11 @@ Result<std::unique_ptr<HttpCentralTransport>> HttpCentralTransport::ForNode(
 Result<HttpResponse> HttpCentralTransport::Post(const std::string& path,
                                                 const std::string& content_type,
                                                 const std::string& body) {
-  return client_->Send("POST", prefix_ + path, body, {{"Content-Type", content_type}});
+  std::unique_ptr<HttpClient> client = TakeClient();
+  Result<HttpResponse> r =
+      client->Send("POST", prefix_ + path, body, {{"Content-Type", content_type}});
+  ReturnClient(std::move(client));
+  return r;
 }
 
 Result<HttpResponse> HttpCentralTransport::Send(const std::string& method, const std::string& path,
@@ -71,7 +91,10 @@ Result<HttpResponse> HttpCentralTransport::Send(const std::string& method, const
                                                 const std::string& body, const Headers& headers) {
   Headers all = headers;
   all.emplace_back("Content-Type", content_type);
-  return client_->Send(method, prefix_ + path, body, all);
+  std::unique_ptr<HttpClient> client = TakeClient();
+  Result<HttpResponse> r = client->Send(method, prefix_ + path, body, all);
+  ReturnClient(std::move(client));
+  return r;
 }
 
 Result<HttpResponse> CentralTransport::Send(const std::string& method, const std::string& path,

@@ -23,6 +23,7 @@
 #define HOSO_NODE_ENROLMENT_H_
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,10 @@ class CentralTransport {
   virtual Result<HttpResponse> Send(const std::string& method, const std::string& path,
                                     const std::string& content_type, const std::string& body,
                                     const Headers& headers);
+  // True when Post and Send may run on two threads at once (each on its own
+  // connection): the sync client then sends a batch ahead while the previous
+  // one is answered (node/sync_client.h).
+  virtual bool ConcurrentPosts() const { return false; }
 };
 
 // CentralTransport over HttpClient to a base URL ("http://hoso-central.sct.local:8090"; a
@@ -79,12 +84,26 @@ class HttpCentralTransport : public CentralTransport {
   Result<HttpResponse> Send(const std::string& method, const std::string& path,
                             const std::string& content_type, const std::string& body,
                             const Headers& headers) override;
+  // Each request takes a kept-alive connection no other thread is using (a
+  // new one when all are busy); at most kKeptConnections stay open.
+  bool ConcurrentPosts() const override { return true; }
+
+  static constexpr size_t kKeptConnections = 2;
 
  private:
-  HttpCentralTransport(std::string prefix, std::unique_ptr<HttpClient> client)
-      : prefix_(std::move(prefix)), client_(std::move(client)) {}
+  HttpCentralTransport(std::string prefix, std::string host, uint16_t port,
+                       HttpClientOptions options)
+      : prefix_(std::move(prefix)), host_(std::move(host)), port_(port),
+        options_(std::move(options)) {}
+  std::unique_ptr<HttpClient> TakeClient();
+  void ReturnClient(std::unique_ptr<HttpClient> client);
+
   std::string prefix_;
-  std::unique_ptr<HttpClient> client_;
+  std::string host_;
+  uint16_t port_;
+  HttpClientOptions options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<HttpClient>> idle_;  // guarded by mu_
 };
 
 // ---- node_settings ----------------------------------------------------------

@@ -166,7 +166,9 @@ class BackgroundSync {
     std::unique_ptr<BackgroundSync> bg(new BackgroundSync());
     bg->store_ = std::move(store);
     bg->transport_ = std::move(transport);
-    bg->client_ = std::make_unique<SyncClient>(bg->store_.get(), bg->transport_.get());
+    SyncClientOptions co;
+    co.send_ahead = true;
+    bg->client_ = std::make_unique<SyncClient>(bg->store_.get(), bg->transport_.get(), co);
     SyncLoopOptions lo;
     lo.idle_poll_ms = idle_poll_ms;
     lo.log = [](const std::string& line) {

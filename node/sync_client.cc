@@ -367,14 +367,37 @@ bool IsRetryable(const Status& status) {
 SyncClient::SyncClient(NodeStore* store, CentralTransport* transport, SyncClientOptions options)
     : store_(store), transport_(transport), options_(std::move(options)) {}
 
+SyncClient::~SyncClient() { DropAhead(); }
+
+std::future<Result<HttpResponse>> SyncClient::PostAsync(std::shared_ptr<const std::string> file) {
+  return std::async(std::launch::async, [transport = transport_, file = std::move(file)] {
+    return transport->Post("/api/sync/batches", kBatchContentType, *file);
+  });
+}
+
+void SyncClient::DropAhead() {
+  if (!ahead_) return;
+  // The central may well apply it: the node resends those events from its
+  // acknowledged position and is told "duplicate".
+  if (ahead_->answer.valid()) ahead_->answer.wait();
+  ahead_.reset();
+  ++ahead_dropped_;
+}
+
 Result<SyncReport> SyncClient::RunOnce() {
   bool sent = false;
   const int64_t start_ms = options_.clock->MonotonicMs();
   Result<SyncReport> outcome = Exchange(&sent);
   if (sent) {
-    Adapt(outcome.ok(), outcome.ok() ? outcome->sent_events : 0,
-          options_.clock->MonotonicMs() - start_ms);
+    const int64_t elapsed_ms = options_.clock->MonotonicMs() - start_ms;
+    Adapt(outcome.ok(), outcome.ok() ? outcome->sent_events : 0, elapsed_ms);
+    if (!outcome.ok()) {
+      last_exchange_ms_ = -1;
+    } else if (outcome->sent_events > 0) {
+      last_exchange_ms_ = elapsed_ms;
+    }
   }
+  if (!outcome.ok()) DropAhead();
   if (outcome.ok()) {
     if (Status s = Upload(*outcome); !s.ok()) outcome = s;
   }
@@ -468,53 +491,79 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
     }
     HOSO_ASSIGN_OR_RETURN(int64_t from, NextSendSeq(db));
     PreparedBatch batch;
-    if (prepared_ && prepared_->first_seq == from && prepared_->dict_id == dict_id &&
-        prepared_->key_id == key.key_id() &&
-        prepared_->events <= batch_events_ && prepared_->max_bytes <= batch_bytes_) {
+    // The answer to `batch` when it was sent ahead during the last exchange.
+    std::future<Result<HttpResponse>> answer;
+    if (ahead_ && ahead_->batch.first_seq == from && ahead_->batch.dict_id == dict_id &&
+        ahead_->batch.key_id == key.key_id()) {
+      batch = std::move(ahead_->batch);
+      answer = std::move(ahead_->answer);
+      ahead_.reset();
+    } else if (prepared_ && prepared_->first_seq == from && prepared_->dict_id == dict_id &&
+               prepared_->key_id == key.key_id() && prepared_->events <= batch_events_ &&
+               prepared_->max_bytes <= batch_bytes_) {
+      DropAhead();
       batch = std::move(*prepared_);
       ++prepared_used_;
     } else {
+      DropAhead();
       if (prepared_) ++prepared_discarded_;
       HOSO_ASSIGN_OR_RETURN(
           batch, PrepareBatch(pin, key, dict ? &*dict : nullptr, dict_id, from, batch_events_,
-                              batch_bytes_));
+                              batch_bytes_, /*ahead=*/false));
     }
     prepared_.reset();
     *sent = true;
     const int64_t sent_events = batch.events;
     // While the central applies this batch, the next one is read and encoded
-    // (a second core works while the first waits). It is only SENT after the
-    // answer to this one, and only if the answer asks for exactly what it
-    // holds; otherwise it is dropped.
+    // (a second core works while the first waits). Then it is either sent
+    // ahead at once (see the header), or kept and sent after the answer to
+    // this one, and only if the answer asks for exactly what it holds;
+    // otherwise it is dropped.
     Result<HttpResponse> posted = Status::Internal("no answer");
     if (batch.more && sent_events > 0) {
-      std::future<Result<HttpResponse>> pending =
-          std::async(std::launch::async, [this, &batch] {
-            return transport_->Post("/api/sync/batches", kBatchContentType, batch.file);
-          });
+      if (!answer.valid()) answer = PostAsync(batch.file);
+      const bool ahead = options_.send_ahead && central_takes_ahead_ &&
+                         transport_->ConcurrentPosts() && last_exchange_ms_ >= 0 &&
+                         last_exchange_ms_ <= kAheadMaxExchangeMs;
       // Sized as a success would size it (Adapt); a smaller size after the
-      // answer discards it.
+      // answer discards a batch kept for later.
       const int next_events = std::min(kMaxBatchEvents, batch_events_ * 2);
       const int64_t next_bytes = std::min(kMaxBatchBytes, batch_bytes_ * 2);
       Result<PreparedBatch> next =
           PrepareBatch(pin, key, dict ? &*dict : nullptr, dict_id, from + sent_events,
-                       next_events, next_bytes);
-      posted = pending.get();
+                       next_events, next_bytes, ahead);
       // A failure to read ahead only costs the time: the batch is read again.
-      if (next.ok() && next->events > 0) prepared_ = std::move(*next);
+      if (next.ok() && next->events > 0) {
+        if (ahead) {
+          ahead_.emplace();
+          ahead_->batch = std::move(*next);
+          ahead_->answer = PostAsync(ahead_->batch.file);
+          ++sent_ahead_;
+        } else {
+          prepared_ = std::move(*next);
+        }
+      }
+      posted = answer.get();
+    } else if (answer.valid()) {
+      posted = answer.get();
     } else {
-      posted = transport_->Post("/api/sync/batches", kBatchContentType, batch.file);
+      posted = transport_->Post("/api/sync/batches", kBatchContentType, *batch.file);
     }
-    if (!posted.ok()) prepared_.reset();
+    if (!posted.ok()) {
+      prepared_.reset();
+      DropAhead();
+    }
     HOSO_ASSIGN_OR_RETURN(HttpResponse resp, std::move(posted));
-    const std::string& file = batch.file;
+    const std::string& file = *batch.file;
     if (resp.status == 200) {
       HOSO_ASSIGN_OR_RETURN(sync::DownSync ds,
                             sync::DecodeDownSync(resp.body, pin.central_public_key, &key,
                                                  NodeDictionaries(*store_), options_.limits));
       if (!ds.in_reply_to.empty() && ds.in_reply_to != sync::FileHash(file)) {
+        DropAhead();
         return Status::Corruption("the down-sync answers another batch (" + ds.in_reply_to + ")");
       }
+      central_takes_ahead_ = ds.takes_ahead;
       SyncReport report;
       report.result = ds.result;
       report.first_seq = batch.first_seq;
@@ -528,6 +577,15 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
       return report;
     }
     const std::string code = CentralErrorCode(resp);
+    // Whatever follows this refusal was sent too early.
+    DropAhead();
+    if (batch.ahead && code != "key_revoked") {
+      // Not taken ahead (the batch before it was refused, it waited too
+      // long, or the central stands elsewhere): the same events go again as
+      // a normal batch, which gets the central's real answer.
+      prepared_.reset();
+      if (attempt < 2) continue;
+    }
     if (code == "sequence_gap" || code == "key_revoked" || code == "unknown_dictionary") {
       std::optional<int64_t> expected;
       std::string message;
@@ -549,11 +607,13 @@ Result<SyncClient::PreparedBatch> SyncClient::PrepareBatch(const CentralPin& pin
                                                            const sync::SigningKey& key,
                                                            const sync::Dictionary* dict,
                                                            int64_t dict_id, int64_t from,
-                                                           int max_events, int64_t max_bytes) {
+                                                           int max_events, int64_t max_bytes,
+                                                           bool ahead) {
   Database& db = store_->db();
   HOSO_ASSIGN_OR_RETURN(OutgoingBatch batch, ReadOutgoingBatch(db, from, max_events, max_bytes));
   sync::EncodeOptions enc;
   enc.dictionary = dict;
+  enc.sent_ahead = ahead;
   {
     // The backlog the central shows on its dashboard (sync/FORMAT.md).
     HOSO_ASSIGN_OR_RETURN(int64_t acked, AckedSeq(db));
@@ -567,10 +627,12 @@ Result<SyncClient::PreparedBatch> SyncClient::PrepareBatch(const CentralPin& pin
   out.dict_id = dict_id;
   out.max_bytes = max_bytes;
   out.key_id = key.key_id();
-  HOSO_ASSIGN_OR_RETURN(out.file, sync::EncodeBatch(pin.central_id, store_->identity().node_id,
-                                                    batch.events, batch.first_seq,
-                                                    batch.prev_hash, key, enc,
-                                                    options_.clock->NowMs()));
+  out.ahead = ahead;
+  HOSO_ASSIGN_OR_RETURN(std::string file,
+                        sync::EncodeBatch(pin.central_id, store_->identity().node_id,
+                                          batch.events, batch.first_seq, batch.prev_hash, key, enc,
+                                          options_.clock->NowMs()));
+  out.file = std::make_shared<const std::string>(std::move(file));
   return out;
 }
 

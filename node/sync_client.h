@@ -29,6 +29,22 @@
 // slow link it grows no further than what the last exchange's pace says
 // fits in kTargetExchangeMs.
 //
+// Sending ahead (SyncClientOptions::send_ahead; sync/FORMAT.md "Sending
+// ahead"): when the last exchange with events took at most
+// kAheadMaxExchangeMs, the last answer said the central takes_ahead, and
+// the transport has ConcurrentPosts, the batch read during an exchange is
+// sent at once on a second connection, marked sent_ahead, instead of after
+// the answer: the central decodes it while it applies the one before and
+// applies it right after. Answers are used strictly in order: the answer to
+// a batch sent ahead is used only after the exchange before it succeeded and
+// only when it starts where that answer left the node; otherwise it is
+// waited for and forgotten, and the node goes on from its acknowledged
+// position as if it had never been sent (the central answers a resend of
+// what it applied as a duplicate). An answer to a batch sent ahead carries
+// no items (the central sends them to normal batches and polls), and a
+// refusal of it is answered by sending the same events again as a normal
+// batch. At most two batches are in flight.
+//
 // SyncLoop repeats RunOnce with exponential backoff and full jitter after
 // failures and a fixed poll interval when idle; tests drive it one Step() at
 // a time with their own random source.
@@ -36,14 +52,18 @@
 // Thread-safety: a SyncClient and its NodeStore belong to one thread (the
 // sync thread opens its own NodeStore; SQLite serialises it against the
 // desk's connection). RunOnce posts a batch that leaves more events waiting
-// from a short-lived thread while it reads the next one, so the transport
-// must not be used by another thread during RunOnce. SyncLoop::Stop() may be called from any thread.
+// from a short-lived thread while it reads the next one, and a batch sent
+// ahead stays in flight between two RunOnce calls, so the transport must not
+// be used by another thread while the client lives, unless it has
+// ConcurrentPosts. SyncLoop::Stop() may be called from any thread.
 #ifndef HOSO_NODE_SYNC_CLIENT_H_
 #define HOSO_NODE_SYNC_CLIENT_H_
 
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -70,6 +90,9 @@ inline constexpr int64_t kMinBatchBytes = int64_t{16} << 10;
 // After a successful exchange that took over half of this, the next batch
 // is sized to take about this long on the same link.
 inline constexpr int64_t kTargetExchangeMs = 5000;
+// Batches are sent ahead only after an exchange that took at most this long:
+// on a slow link the two would share the bandwidth and a cut would cost both.
+inline constexpr int64_t kAheadMaxExchangeMs = 1000;
 inline constexpr int64_t kBaseBackoffMs = 1000;
 inline constexpr int64_t kMaxBackoffMs = 5 * 60 * 1000;
 inline constexpr int64_t kIdlePollMs = 30 * 1000;
@@ -178,6 +201,10 @@ struct SyncClientOptions {
   sync::DecodeLimits limits;
   // Chunk bytes one exchange may upload before it yields to new events.
   int64_t max_upload_bytes = kUploadBytesPerExchange;
+  // Send the next batch ahead, before the answer to the one in flight, when
+  // the link is fast and the central takes it (see above). `hoso-node serve`
+  // turns it on; a single exchange (`sync --once`) has no next one.
+  bool send_ahead = false;
 };
 
 class SyncClient {
@@ -203,6 +230,14 @@ class SyncClient {
   // from an earlier seq, a smaller batch, another dictionary or key).
   int64_t prepared_used() const { return prepared_used_; }
   int64_t prepared_discarded() const { return prepared_discarded_; }
+  // Batches sent ahead, and those of them whose answer was not used (the
+  // exchange before failed, or the central did not take it ahead).
+  int64_t sent_ahead() const { return sent_ahead_; }
+  int64_t ahead_dropped() const { return ahead_dropped_; }
+
+  // Waits for a batch still in flight ahead and forgets its answer.
+  ~SyncClient();
+  SyncClient(SyncClient&&) = default;
 
  private:
   // An encoded batch and what it was made for.
@@ -213,11 +248,20 @@ class SyncClient {
     int64_t dict_id = 0;     // 0: no dictionary
     int64_t max_bytes = 0;   // the byte cap it was read with
     std::string key_id;      // of the key that signed it
-    std::string file;
+    bool ahead = false;      // header sent_ahead
+    // Shared with the thread that posts it.
+    std::shared_ptr<const std::string> file;
+  };
+  // A batch sent ahead and its answer to come.
+  struct AheadBatch {
+    PreparedBatch batch;
+    std::future<Result<HttpResponse>> answer;
   };
   Result<PreparedBatch> PrepareBatch(const CentralPin& pin, const sync::SigningKey& key,
                                      const sync::Dictionary* dict, int64_t dict_id, int64_t from,
-                                     int max_events, int64_t max_bytes);
+                                     int max_events, int64_t max_bytes, bool ahead);
+  std::future<Result<HttpResponse>> PostAsync(std::shared_ptr<const std::string> file);
+  void DropAhead();
 
   Result<SyncReport> Exchange(bool* sent);
   Status Upload(SyncReport& report);
@@ -232,6 +276,11 @@ class SyncClient {
   std::optional<PreparedBatch> prepared_;
   int64_t prepared_used_ = 0;
   int64_t prepared_discarded_ = 0;
+  std::optional<AheadBatch> ahead_;
+  bool central_takes_ahead_ = false;  // the last answer said takes_ahead
+  int64_t last_exchange_ms_ = -1;     // of the last successful exchange with events; -1 none
+  int64_t sent_ahead_ = 0;
+  int64_t ahead_dropped_ = 0;
 };
 
 // ---- The background loop ---------------------------------------------------------------

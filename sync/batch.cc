@@ -225,6 +225,7 @@ json::object BatchHeader::ToJson() const {
   PutBodyEncoding(o, BodyEncoding{uncompressed_size, compression, dict_id, sealed});
   o["created_at_ms"] = created_at_ms;
   if (unacked_events) o["unacked_events"] = *unacked_events;
+  if (sent_ahead) o["sent_ahead"] = true;
   return o;
 }
 
@@ -258,6 +259,8 @@ Result<BatchHeader> BatchHeader::FromJson(const json::object& o) {
     HOSO_ASSIGN_OR_RETURN(int64_t n, GetNonNegative(o, "unacked_events"));
     h.unacked_events = n;
   }
+  HOSO_ASSIGN_OR_RETURN(std::optional<bool> ahead, GetOptBool(o, "sent_ahead"));
+  h.sent_ahead = ahead.value_or(false);
   return h;
 }
 
@@ -387,6 +390,7 @@ Result<std::string> EncodeBatch(std::string central_id, std::string node_id,
   h.last_seq = h.first_seq + h.event_count - 1;
   h.created_at_ms = now;
   h.unacked_events = options.unacked_events;
+  h.sent_ahead = options.sent_ahead;
   if (h.central_id.empty() || h.node_id.empty()) {
     return Status::InvalidArgument("central id and node id are required");
   }
@@ -511,6 +515,7 @@ Result<std::string> EncodeDownSync(const DownSync& ds, const SigningKey& central
     h["error"] = std::move(e);
   }
   h["item_count"] = static_cast<int64_t>(ds.items.size());
+  if (ds.takes_ahead) h["takes_ahead"] = true;
   h["created_at_ms"] = now;
   return EncodeWithBody(FileKind::kDownSync, std::move(h), JoinLines(ds.items), central_key,
                         options);
@@ -547,6 +552,8 @@ Result<DownSync> DecodeDownSync(std::string_view file, std::string_view central_
   }
   HOSO_ASSIGN_OR_RETURN(int64_t item_count, GetNonNegative(o, "item_count"));
   HOSO_ASSIGN_OR_RETURN(ds.created_at_ms, GetInt(o, "created_at_ms"));
+  HOSO_ASSIGN_OR_RETURN(std::optional<bool> takes_ahead, GetOptBool(o, "takes_ahead"));
+  ds.takes_ahead = takes_ahead.value_or(false);
   HOSO_ASSIGN_OR_RETURN(BodyEncoding enc, GetBodyEncoding(o));
   ds.uncompressed_size = enc.uncompressed_size;
   ds.compression = enc.compression;

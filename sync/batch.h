@@ -66,6 +66,10 @@ struct BatchHeader {
   // it built the file (newest seq minus acknowledged seq), counting those in
   // it; absent from older nodes. The central keeps it as the node's backlog.
   std::optional<int64_t> unacked_events;
+  // Sent before the answer to the node's previous batch arrived (pipelined,
+  // sync/FORMAT.md "Sending ahead"): the central orders it after that batch
+  // and answers with the acknowledgement alone. Written only when true.
+  bool sent_ahead = false;
 
   // Includes "format":1 and "kind":"batch".
   json::object ToJson() const;
@@ -91,8 +95,9 @@ struct EncodeOptions {
   const Dictionary* dictionary = nullptr;
   // false writes "compression":"none" (for tests and debugging).
   bool compress = true;
-  // Batches only: BatchHeader::unacked_events.
+  // Batches only: BatchHeader::unacked_events and BatchHeader::sent_ahead.
   std::optional<int64_t> unacked_events;
+  bool sent_ahead = false;
   // Seal the body to this Ed25519 public key (the central's for batches, the
   // node's for down-syncs). Used for files on a USB stick.
   std::optional<std::string> seal_to_public_key;
@@ -169,6 +174,10 @@ struct DownSync {
   // waybill_block (FORMAT.md). Decoding only requires a string "kind";
   // readers ignore kinds they do not know.
   std::vector<json::object> items;
+  // The central accepts batches sent ahead (sync/FORMAT.md "Sending ahead");
+  // a node sends ahead only after an answer that says so. Written only when
+  // true.
+  bool takes_ahead = false;
   // Body encoding and clock: set by EncodeDownSync, read by DecodeDownSync.
   int64_t uncompressed_size = 0;
   std::string compression = "zstd";
