@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <iterator>
 #include <map>
 #include <memory>
@@ -899,6 +902,15 @@ int CmdRotateKey(const cli::Args& a) {
 
 int main(int argc, char** argv) {
   using namespace hoso::node;
+#ifdef __GLIBC__
+  // One malloc arena for the whole process (M_ARENA_TEST too, or glibc
+  // still counts arenas against its own threshold first): a node's few
+  // threads rarely allocate at once, and with an arena per thread each of
+  // them (the sync thread, the threads that post batches) keeps a batch's
+  // worth of free pages.
+  mallopt(M_ARENA_TEST, 1);
+  mallopt(M_ARENA_MAX, 1);
+#endif
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;

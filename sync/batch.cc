@@ -294,29 +294,23 @@ Status ForBothHalves(size_t n, const std::function<Status(size_t, size_t)>& fn) 
   return second;
 }
 
-// The checks of CheckBatchEvents. With `lines`, also appends each event's
-// batch line: its canonical form is computed once, for the hash and the line.
-Status CheckEvents(const BatchHeader& header, const std::vector<BatchEvent>& events,
-                   std::string* lines) {
+// The checks of CheckBatchEvents: every event's hash is checked first, both
+// halves at once; the pass below reports the first failure in chain order.
+Status CheckEvents(const BatchHeader& header, const std::vector<BatchEvent>& events) {
   if (static_cast<int64_t>(events.size()) != header.event_count) {
     return Status::Corruption("event count mismatch: the header says " +
                               std::to_string(header.event_count) + ", the body has " +
                               std::to_string(events.size()));
   }
-  // Decoding: every event's hash is checked first, both halves at once; the
-  // pass below reports the first failure in chain order.
-  std::vector<char> hash_ok;
-  if (lines == nullptr) {
-    hash_ok.resize(events.size());
-    HOSO_RETURN_IF_ERROR(ForBothHalves(events.size(), [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) {
-        const BatchEvent& be = events[i];
-        hash_ok[i] = be.prev_hash.size() == kChainHashBytes &&
-                     be.hash == ChainHash(be.prev_hash, CanonicalJson(be.event));
-      }
-      return Status::OK();
-    }));
-  }
+  std::vector<char> hash_ok(events.size());
+  HOSO_RETURN_IF_ERROR(ForBothHalves(events.size(), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const BatchEvent& be = events[i];
+      hash_ok[i] = be.prev_hash.size() == kChainHashBytes &&
+                   be.hash == ChainHash(be.prev_hash, CanonicalJson(be.event));
+    }
+    return Status::OK();
+  }));
   std::string_view prev = header.prev_hash;
   for (size_t i = 0; i < events.size(); ++i) {
     const BatchEvent& be = events[i];
@@ -333,23 +327,7 @@ Status CheckEvents(const BatchHeader& header, const std::vector<BatchEvent>& eve
       return ChainBroken(want_seq, i == 0 ? "prev_hash differs from the header's prev_hash"
                                           : "prev_hash differs from the previous event's hash");
     }
-    if (lines == nullptr) {
-      if (!hash_ok[i]) return ChainBroken(want_seq, "hash does not match the event");
-    } else {
-      const std::string canonical = CanonicalJson(be.event);
-      if (be.prev_hash.size() != kChainHashBytes ||
-          be.hash != ChainHash(be.prev_hash, canonical)) {
-        return ChainBroken(want_seq, "hash does not match the event");
-      }
-      // CanonicalJsonValue of {"event", "hash", "prev_hash"}: keys in byte
-      // order, and hex needs no escaping.
-      lines->append("{\"event\":").append(canonical);
-      lines->append(",\"hash\":\"").append(HexEncode(be.hash));
-      lines->append("\",\"prev_hash\":\"").append(HexEncode(be.prev_hash)).append("\"}\n");
-      // Room for the rest at once: growing by doubling would hold up to three
-      // times the body while it copies.
-      if (i == 0) lines->reserve(lines->size() * events.size() * 5 / 4);
-    }
+    if (!hash_ok[i]) return ChainBroken(want_seq, "hash does not match the event");
     prev = be.hash;
   }
   if (prev != header.last_hash) {
@@ -361,44 +339,90 @@ Status CheckEvents(const BatchHeader& header, const std::vector<BatchEvent>& eve
 }  // namespace
 
 Status CheckBatchEvents(const BatchHeader& header, const std::vector<BatchEvent>& events) {
-  return CheckEvents(header, events, nullptr);
+  return CheckEvents(header, events);
+}
+
+BatchBodyWriter::BatchBodyWriter(std::string node_id, int64_t first_seq, std::string prev_hash)
+    : node_id_(std::move(node_id)), first_seq_(first_seq), first_prev_hash_(std::move(prev_hash)) {
+  last_hash_ = first_prev_hash_;
+}
+
+void BatchBodyWriter::Reserve(size_t body_bytes) { lines_.reserve(body_bytes); }
+
+Status BatchBodyWriter::Add(const BatchEvent& be) {
+  const int64_t want_seq = first_seq_ + count_;
+  auto broken = [&](const std::string& what) {
+    return Status::InvalidArgument("cannot encode batch: " + ChainBroken(want_seq, what).message());
+  };
+  if (be.event.seq != want_seq) {
+    return broken("found seq " + std::to_string(be.event.seq) +
+                  " (events out of order or missing)");
+  }
+  if (be.event.node_id != node_id_) {
+    return broken("event of node '" + be.event.node_id + "' in a batch of '" + node_id_ + "'");
+  }
+  if (be.prev_hash != last_hash_) {
+    return broken(count_ == 0 ? "prev_hash differs from the header's prev_hash"
+                              : "prev_hash differs from the previous event's hash");
+  }
+  // The canonical form is computed once, for the hash and the line.
+  const std::string canonical = CanonicalJson(be.event);
+  if (be.prev_hash.size() != kChainHashBytes || be.hash != ChainHash(be.prev_hash, canonical)) {
+    return broken("hash does not match the event");
+  }
+  // CanonicalJsonValue of {"event", "hash", "prev_hash"}: keys in byte
+  // order, and hex needs no escaping.
+  lines_.append("{\"event\":").append(canonical);
+  lines_.append(",\"hash\":\"").append(HexEncode(be.hash));
+  lines_.append("\",\"prev_hash\":\"").append(HexEncode(be.prev_hash)).append("\"}\n");
+  last_hash_ = be.hash;
+  ++count_;
+  return Status::OK();
+}
+
+Result<std::string> BatchBodyWriter::Finish(std::string central_id, const SigningKey& key,
+                                            const EncodeOptions& options, UnixMs now) {
+  if (first_seq_ < 1) return Status::InvalidArgument("first seq must be >= 1");
+  if (first_prev_hash_.size() != kChainHashBytes) {
+    return Status::InvalidArgument("prev hash must be " + std::to_string(kChainHashBytes) +
+                                   " raw bytes");
+  }
+  if (central_id.empty() || node_id_.empty()) {
+    return Status::InvalidArgument("central id and node id are required");
+  }
+  BatchHeader h;
+  h.central_id = std::move(central_id);
+  h.node_id = node_id_;
+  h.key_id = key.key_id();
+  h.first_seq = first_seq_;
+  h.prev_hash = first_prev_hash_;
+  h.last_hash = last_hash_;
+  h.event_count = count_;
+  h.last_seq = first_seq_ + count_ - 1;
+  h.created_at_ms = now;
+  h.unacked_events = options.unacked_events;
+  h.sent_ahead = options.sent_ahead;
+  std::string lines = std::move(lines_);
+  lines_.clear();
+  count_ = 0;
+  last_hash_ = first_prev_hash_;
+  return EncodeWithBody(FileKind::kBatch, h.ToJson(), lines, key, options);
 }
 
 Result<std::string> EncodeBatch(std::string central_id, std::string node_id,
                                 const std::vector<BatchEvent>& events, int64_t first_seq_if_empty,
                                 std::string prev_hash_if_empty, const SigningKey& key,
                                 const EncodeOptions& options, UnixMs now) {
-  BatchHeader h;
-  h.central_id = std::move(central_id);
-  h.node_id = std::move(node_id);
-  h.key_id = key.key_id();
-  if (events.empty()) {
-    if (first_seq_if_empty < 1) return Status::InvalidArgument("first seq must be >= 1");
-    if (prev_hash_if_empty.size() != kChainHashBytes) {
-      return Status::InvalidArgument("prev hash must be " + std::to_string(kChainHashBytes) +
-                                     " raw bytes");
-    }
-    h.first_seq = first_seq_if_empty;
-    h.prev_hash = std::move(prev_hash_if_empty);
-    h.last_hash = h.prev_hash;
-  } else {
-    h.first_seq = events.front().event.seq;
-    h.prev_hash = events.front().prev_hash;
-    h.last_hash = events.back().hash;
+  BatchBodyWriter writer(std::move(node_id),
+                         events.empty() ? first_seq_if_empty : events.front().event.seq,
+                         events.empty() ? std::move(prev_hash_if_empty) : events.front().prev_hash);
+  for (size_t i = 0; i < events.size(); ++i) {
+    HOSO_RETURN_IF_ERROR(writer.Add(events[i]));
+    // Room for the rest at once: growing by doubling would hold up to three
+    // times the body while it copies.
+    if (i == 0) writer.Reserve(writer.body_bytes() * events.size() * 5 / 4);
   }
-  h.event_count = static_cast<int64_t>(events.size());
-  h.last_seq = h.first_seq + h.event_count - 1;
-  h.created_at_ms = now;
-  h.unacked_events = options.unacked_events;
-  h.sent_ahead = options.sent_ahead;
-  if (h.central_id.empty() || h.node_id.empty()) {
-    return Status::InvalidArgument("central id and node id are required");
-  }
-  std::string lines;
-  if (Status s = CheckEvents(h, events, &lines); !s.ok()) {
-    return Status::InvalidArgument("cannot encode batch: " + s.message());
-  }
-  return EncodeWithBody(FileKind::kBatch, h.ToJson(), lines, key, options);
+  return writer.Finish(std::move(central_id), key, options, now);
 }
 
 Result<std::vector<BatchEvent>> ParseBatchLines(std::string_view body) {

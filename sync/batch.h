@@ -127,6 +127,41 @@ Result<std::string> EncodeBatch(std::string central_id, std::string node_id,
                                 std::string prev_hash_if_empty, const SigningKey& key,
                                 const EncodeOptions& options, UnixMs now);
 
+// EncodeBatch one event at a time, for a sender that should not hold a whole
+// batch of decoded events: each event is checked against the chain when it
+// is added and only its line is kept. Thread-compatible.
+class BatchBodyWriter {
+ public:
+  // The batch starts at `first_seq`, chained to `prev_hash` (raw, the hash
+  // of event first_seq - 1 or GenesisHash()).
+  BatchBodyWriter(std::string node_id, int64_t first_seq, std::string prev_hash);
+
+  // Appends the event's line. kInvalidArgument ("cannot encode batch: chain
+  // broken at seq N: ...") when it is not the next seq, of another node, not
+  // linked to the previous hash, or its hash is not that of its content;
+  // nothing is appended then.
+  Status Add(const BatchEvent& event);
+
+  // Room for this many bytes of lines, so the body is not copied as it grows.
+  void Reserve(size_t body_bytes);
+
+  int64_t event_count() const { return count_; }
+  size_t body_bytes() const { return lines_.size(); }
+
+  // The signed batch of the events added (a poll when none). Leaves the
+  // writer empty.
+  Result<std::string> Finish(std::string central_id, const SigningKey& key,
+                             const EncodeOptions& options, UnixMs now);
+
+ private:
+  std::string node_id_;
+  int64_t first_seq_;
+  std::string first_prev_hash_;
+  std::string last_hash_;
+  int64_t count_ = 0;
+  std::string lines_;
+};
+
 struct OpenedBatch {
   BatchHeader header;
   std::vector<BatchEvent> events;

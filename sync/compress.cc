@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <string>
 #include <tuple>
 
@@ -76,12 +77,13 @@ Result<std::string> ZstdCompressor::Compress(std::string_view input, const ZstdP
   if (ZSTD_isError(rc)) return ZstdError(rc, "zstd checksum");
   rc = ZSTD_CCtx_loadDictionary(ctx_.get(), dictionary.data(), dictionary.size());
   if (ZSTD_isError(rc)) return ZstdError(rc, "zstd dictionary");
-  std::string out(ZSTD_compressBound(input.size()), '\0');
-  rc = ZSTD_compress2(ctx_.get(), out.data(), out.size(), input.data(), input.size());
+  // Left uninitialised: zstd writes a fraction of the bound (the input's
+  // size), and pages nobody touches cost no memory.
+  const size_t bound = ZSTD_compressBound(input.size());
+  std::unique_ptr<char[]> buffer(new char[bound]);
+  rc = ZSTD_compress2(ctx_.get(), buffer.get(), bound, input.data(), input.size());
   if (ZSTD_isError(rc)) return ZstdError(rc, "zstd compression");
-  out.resize(rc);
-  out.shrink_to_fit();  // the bound is the input's size; the result is a fraction
-  return out;
+  return std::string(buffer.get(), rc);
 }
 
 Result<std::string> ZstdDecompressor::Decompress(std::string_view compressed, size_t expected_size,
