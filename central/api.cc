@@ -97,7 +97,7 @@ HttpResponse CentralApi::Batch(const HttpRequest& request) const {
   IngestReport report = ingestor_->ApplyBatch(request.body, Channel::kHttp);
   if (metrics_ != nullptr) {
     metrics_->CountBatch(report.result, report.refusal ? report.refusal->code : "",
-                         report.applied_events);
+                         report.applied_events, report.sent_ahead);
   }
   if (report.refusal) {
     HttpResponse r = report.refusal->ToHttp();

@@ -469,6 +469,7 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
     return refuse(key_refusal ? *key_refusal : BatchDecodeRefusal(opened.status()), &conn);
   }
 
+  report.sent_ahead = opened->header.sent_ahead;
   if (options_.after_decode) options_.after_decode(opened->header);
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(options_.ahead_wait_ms);

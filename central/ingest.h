@@ -97,6 +97,7 @@ struct IngestReport {
   int64_t last_seq = 0;
   int64_t applied_events = 0;      // new events stored by this call
   int64_t acked_seq = 0;           // the node's high water after this call
+  bool sent_ahead = false;         // the batch, once its signature held, said sent_ahead
   std::optional<Refusal> refusal;  // iff result == "refused"
   // The signed down-sync answer; empty for refusals over HTTP and for files
   // whose node is unknown or unreadable.

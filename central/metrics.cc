@@ -48,9 +48,10 @@ void Metrics::CountRequest(std::string_view method, std::string_view route, int 
 }
 
 void Metrics::CountBatch(std::string_view result, std::string_view refusal_code,
-                         int64_t applied_events) {
+                         int64_t applied_events, bool sent_ahead) {
   std::lock_guard<std::mutex> lock(mu_);
   ++s_.batches[std::string(result)];
+  if (sent_ahead) ++s_.ahead[std::string(result)];
   if (!refusal_code.empty()) ++s_.refusals[std::string(refusal_code)];
   s_.events_ingested += applied_events;
 }
@@ -96,6 +97,13 @@ Result<std::string> RenderMetrics(Database& db, const Metrics* metrics, UnixMs n
     auto it = s.batches.find(r);
     out += std::string("hoso_sync_batches_total{result=\"") + r + "\"} " +
            std::to_string(it == s.batches.end() ? 0 : it->second) + "\n";
+  }
+  Head(out, "hoso_sync_batches_ahead_total", "counter",
+       "Of those, batches sent ahead of the answer to the node's previous one, by result.");
+  for (const char* r : {"applied", "duplicate", "poll", "refused"}) {
+    auto it = s.ahead.find(r);
+    out += std::string("hoso_sync_batches_ahead_total{result=\"") + r + "\"} " +
+           std::to_string(it == s.ahead.end() ? 0 : it->second) + "\n";
   }
   Head(out, "hoso_sync_batches_refused_total", "counter",
        "Batch files refused over HTTP, by refusal code (docs/API.md).");

@@ -30,13 +30,16 @@ class Metrics {
   // One answered request: `route` is the route pattern ("/api/officer/
   // dossiers/{code}"), or "other" for a path no route serves.
   void CountRequest(std::string_view method, std::string_view route, int status);
-  // One batch or poll: applied / duplicate / poll, or the refusal code.
-  void CountBatch(std::string_view result, std::string_view refusal_code, int64_t applied_events);
+  // One batch or poll: applied / duplicate / poll, or the refusal code;
+  // `sent_ahead` when its header said so (sync/FORMAT.md "Sending ahead").
+  void CountBatch(std::string_view result, std::string_view refusal_code, int64_t applied_events,
+                  bool sent_ahead = false);
 
   struct Snapshot {
     std::map<std::tuple<std::string, std::string, int>, int64_t> requests;
     std::map<std::string, int64_t> batches;   // result -> count
     std::map<std::string, int64_t> refusals;  // code -> count
+    std::map<std::string, int64_t> ahead;     // result of batches sent ahead -> count
     int64_t events_ingested = 0;
   };
   Snapshot Read() const;

@@ -245,6 +245,9 @@ TEST_F(ReconcileApiTest, MetricsCountBatchesOverHttpByResultAndRefusalCode) {
   EXPECT_NE(t.find("hoso_sync_batches_refused_total{code=\"bad_request\"} 1\n"),
             std::string::npos);
   EXPECT_NE(t.find("hoso_events_ingested_total 0\n"), std::string::npos);
+  // Neither was sent ahead.
+  EXPECT_NE(t.find("hoso_sync_batches_ahead_total{result=\"poll\"} 0\n"), std::string::npos);
+  EXPECT_NE(t.find("hoso_sync_batches_ahead_total{result=\"applied\"} 0\n"), std::string::npos);
 }
 
 TEST_F(ReconcileApiTest, MetricsFromAnotherAddressNeedAnAdministrator) {

@@ -19,6 +19,7 @@
 #include "schema/json_util.h"
 #include "sync/http_client.h"
 #include "tests/e2e/sync_process_env.h"
+#include "tools/bench_sync_data.h"
 
 namespace hoso::e2e {
 namespace {
@@ -304,6 +305,107 @@ TEST_F(SyncProcessTest, ThreeNodesSyncingAtOnceDeliverEveryEventExactlyOnce) {
   std::cout << "[three nodes] " << kConcurrentNodes * kIntakesPerNode << " intakes delivered in "
             << converged_ms << " ms over " << c.connections << " connections, " << c.cuts
             << " random cuts\n";
+}
+
+// ---- Sending ahead ---------------------------------------------------------------------
+
+// Dossiers of each phase's backlog: enough for the batches to grow past the
+// first two exchanges, after which the node sends ahead.
+constexpr int64_t kBacklogPerPhase = 3000;
+
+// The value of one series of the central's /metrics (-1 when absent).
+int64_t MetricValue(const std::string& text, const std::string& series) {
+  const size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::atoll(text.c_str() + at + series.size() + 2);
+}
+
+// `hoso-node serve` with a backlog sends batches ahead over a clean link;
+// then, with a new backlog, through a link that cuts uploads part way, a
+// batch sent ahead among them. Every event arrives exactly once, in order,
+// and the central counts the batches it took ahead.
+TEST_F(SyncProcessTest, ABacklogSentAheadArrivesExactlyOnceAlsoThroughCutUploads) {
+  ASSERT_NO_FATAL_FAILURE(StartCentral());
+  LinkProcess clean;
+  ASSERT_TRUE(clean.Start(tmp_.path(), CentralPort(), {}));
+  NodeDir node = NewNode(1);
+  Ran enrolled = Enrol(node, clean.url());
+  ASSERT_EQ(enrolled.rc, 0) << enrolled.out;
+  const std::string listen = "127.0.0.1:" + std::to_string(clean.port());
+
+  auto metrics = [&]() -> std::string {
+    HttpClient client("127.0.0.1", CentralPort());
+    auto r = client.Send("GET", "/metrics");
+    return r.ok() && r->status == 200 ? r->body : "";
+  };
+  int64_t backlog = 0;
+  for (const bool cutting : {false, true}) {
+    SCOPED_TRACE(cutting ? "through cut uploads" : "over a clean link");
+    {
+      auto store = node::NodeStore::Open(node.dir);
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      bench::DeskTrafficOptions traffic;
+      traffic.dossiers = kBacklogPerPhase;
+      traffic.seed = cutting ? 2 : 1;
+      ASSERT_TRUE(bench::GenerateDeskTraffic(store->get(), traffic).ok());
+      auto last = node::LastSeq((*store)->db());
+      ASSERT_TRUE(last.ok());
+      backlog = *last;
+    }
+    if (cutting) {
+      clean.Stop();
+      // Every connection is reset once 250 KB went up it: uploads are cut
+      // part way, a batch sent ahead among them, on either connection.
+      ASSERT_TRUE(clean.Start(tmp_.path(), CentralPort(),
+                              {"--listen", listen, "--cut-after-bytes-up", "250000"}));
+    }
+    ChildProcess server;
+    ASSERT_TRUE(server.StartServer({kNodeBin, "serve", "--data", node.dir, "--listen",
+                                    "127.0.0.1:0", "--sync-poll-ms", "50"}));
+    const auto start = Clock::now();
+    const auto deadline = start + std::chrono::seconds(120);
+    while (CentralHighWater(node.node_id) != backlog && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const int64_t synced_ms = MillisSince(start);
+    // The node hears an acknowledgement of everything (after a lost answer,
+    // from the duplicate its resend gets).
+    while (!Converged(node) && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(server.Stop(), 0);
+    ASSERT_EQ(CentralHighWater(node.node_id), backlog) << "not synced after 120 s";
+    EXPECT_TRUE(Converged(node));
+
+    const std::string m = metrics();
+    const int64_t ahead_applied = MetricValue(m, "hoso_sync_batches_ahead_total{result=\"applied\"}");
+    const int64_t ahead_refused = MetricValue(m, "hoso_sync_batches_ahead_total{result=\"refused\"}");
+    if (!cutting) {
+      // Over a clean link every batch after the second goes ahead, and the
+      // central takes each (none refused).
+      EXPECT_GE(ahead_applied, 1) << m;
+      EXPECT_EQ(ahead_refused, 0) << m;
+    }
+    std::cout << "[sent ahead] " << (cutting ? "cutting" : "clean") << " link: " << backlog
+              << " events synced in " << synced_ms << " ms; batches sent ahead so far: "
+              << ahead_applied << " applied, " << ahead_refused << " refused, "
+              << MetricValue(m, "hoso_sync_batches_ahead_total{result=\"duplicate\"}")
+              << " duplicate\n";
+  }
+  const LinkCounters c = clean.Stop();
+  std::cout << "[sent ahead] " << c.cuts << " uploads cut in the second phase\n";
+  EXPECT_GE(c.cuts, 1);
+
+  // Every event once, nothing of another node.
+  auto db = OpenReadOnly(central_dir_ + "/central.db");
+  ASSERT_NE(db, nullptr);
+  auto total = db->QueryInt("SELECT COUNT(*) FROM events");
+  ASSERT_TRUE(total.ok());
+  EXPECT_EQ(total->value_or(-1), backlog);
+  auto distinct = db->QueryInt("SELECT COUNT(DISTINCT event_id) FROM events WHERE node_id = '" +
+                               node.node_id + "'");
+  ASSERT_TRUE(distinct.ok());
+  EXPECT_EQ(distinct->value_or(-1), backlog);
 }
 
 // ---- USB stick ----------------------------------------------------------------------
