@@ -165,13 +165,13 @@ TEST_F(IngestAheadTest, AheadBatchArrivingWhileItsPredecessorIsHeldAfterDecoding
   Gate* next_decoded = DecodeGate(6, /*open=*/true);
   IngestReport k, next;
   std::thread tk = Send(Batch(n, 1, 5), &k);
-  ASSERT_TRUE(k_decoded->WaitArrived());
+  const bool k_arrived = k_decoded->WaitArrived();
   std::thread tn = Send(Ahead(n, 6, 10), &next);
   const bool next_arrived = next_decoded->WaitArrived();
   k_decoded->Open();
   tk.join();
   tn.join();
-  ASSERT_TRUE(next_arrived);
+  ASSERT_TRUE(k_arrived && next_arrived);
 
   ExpectApplied(k, 5);
   ExpectApplied(next, 10);
@@ -190,13 +190,13 @@ TEST_F(IngestAheadTest, AheadBatchArrivingWhileItsPredecessorIsAppliedWaitsAndIs
   Gate* next_decoded = DecodeGate(6, /*open=*/true);
   IngestReport k, next;
   std::thread tk = Send(Batch(n, 1, 5), &k, &k_in_turn);
-  ASSERT_TRUE(k_in_turn.WaitArrived());
+  const bool k_arrived = k_in_turn.WaitArrived();
   std::thread tn = Send(Ahead(n, 6, 10), &next);
   const bool next_arrived = next_decoded->WaitArrived();
   k_in_turn.Open();
   tk.join();
   tn.join();
-  ASSERT_TRUE(next_arrived);
+  ASSERT_TRUE(k_arrived && next_arrived);
 
   ExpectApplied(k, 5);
   ExpectApplied(next, 10);
@@ -219,13 +219,13 @@ TEST_F(IngestAheadTest, AheadBatchAfterAChainBrokenPredecessorIsAheadRefusedAndS
   Gate* next_decoded = DecodeGate(11, /*open=*/true);
   IngestReport k, next;
   std::thread tk = Send(*broken, &k);
-  ASSERT_TRUE(k_decoded->WaitArrived());
+  const bool k_arrived = k_decoded->WaitArrived();
   std::thread tn = Send(Ahead(n, 11, 15), &next);
   const bool next_arrived = next_decoded->WaitArrived();
   k_decoded->Open();
   tk.join();
   tn.join();
-  ASSERT_TRUE(next_arrived);
+  ASSERT_TRUE(k_arrived && next_arrived);
 
   ExpectRefused(k, 422, "chain_broken");
   ExpectRefused(next, 409, "ahead_refused");
@@ -240,13 +240,13 @@ TEST_F(IngestAheadTest, AheadBatchAfterAPredecessorRefusedForAGapIsAheadRefused)
   Gate* next_decoded = DecodeGate(11, /*open=*/true);
   IngestReport k, next;
   std::thread tk = Send(Batch(n, 7, 10), &k);
-  ASSERT_TRUE(k_decoded->WaitArrived());
+  const bool k_arrived = k_decoded->WaitArrived();
   std::thread tn = Send(Ahead(n, 11, 15), &next);
   const bool next_arrived = next_decoded->WaitArrived();
   k_decoded->Open();
   tk.join();
   tn.join();
-  ASSERT_TRUE(next_arrived);
+  ASSERT_TRUE(k_arrived && next_arrived);
 
   ExpectRefused(k, 409, "sequence_gap");
   ExpectRefused(next, 409, "ahead_refused");
