@@ -184,25 +184,26 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
   // A node that starts at or below what the central already holds has not
   // seen the central's last acknowledgement: an answer was lost.
   const bool answer_lost = h.first_seq <= p.high_water;
-  if (h.first_seq > p.high_water + 1) {
-    Refusal r = Refuse(409, "sequence_gap",
-                       "the central has every event of " + h.node_id + " up to seq " +
-                           std::to_string(p.high_water) + "; this batch starts at seq " +
-                           std::to_string(h.first_seq) + ", send from seq " +
-                           std::to_string(p.high_water + 1));
-    r.expected_seq = p.high_water + 1;
-    return r;
-  }
   if (h.sent_ahead && h.first_seq != p.high_water + 1) {
     // Only a batch that continues exactly where the central stands is
     // ordered after the node's previous one; anything else (the previous
-    // one was refused, or this one overlaps) goes again as a normal batch.
+    // one was refused or never came, or this one overlaps) goes again as a
+    // normal batch. Checked before the gap, which it includes.
     Refusal r = Refuse(409, "ahead_refused",
                        "a batch sent ahead must start right after the central's high water "
                        "mark: the central has every event of " +
                            h.node_id + " up to seq " + std::to_string(p.high_water) +
                            "; send from seq " + std::to_string(p.high_water + 1) +
                            " as a normal batch");
+    r.expected_seq = p.high_water + 1;
+    return r;
+  }
+  if (h.first_seq > p.high_water + 1) {
+    Refusal r = Refuse(409, "sequence_gap",
+                       "the central has every event of " + h.node_id + " up to seq " +
+                           std::to_string(p.high_water) + "; this batch starts at seq " +
+                           std::to_string(h.first_seq) + ", send from seq " +
+                           std::to_string(p.high_water + 1));
     r.expected_seq = p.high_water + 1;
     return r;
   }

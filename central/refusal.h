@@ -29,7 +29,7 @@ struct Refusal {
   std::string code;  // "sequence_gap", "invalid_token", ... (docs/API.md)
   std::string message;
   std::string field;                    // the input field at fault, if any
-  std::optional<int64_t> expected_seq;  // only for "sequence_gap"
+  std::optional<int64_t> expected_seq;  // only for "sequence_gap" and "ahead_refused"
 
   // The generic refusal for a Status: Status::HttpStatusFor and CodeName,
   // except that invalid input is "bad_request", as the sync routes call it.

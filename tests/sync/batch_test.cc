@@ -137,6 +137,35 @@ TEST_F(BatchTest, TheNodesUnacknowledgedCountTravelsOnlyWhenGiven) {
   EXPECT_EQ(BatchHeader::FromJson(bad).status().field(), "unacked_events");
 }
 
+TEST_F(BatchTest, SentAheadRoundTripsAndIsAbsentFromTheHeaderWhenFalse) {
+  const auto events = Chain(3);
+  EncodeOptions o;
+  o.sent_ahead = true;
+  const std::string ahead_file = Encode(events, o);
+  auto ahead = Open(ahead_file);
+  ASSERT_TRUE(ahead.ok()) << ahead.status().ToString();
+  EXPECT_TRUE(ahead->header.sent_ahead);
+  EXPECT_EQ(DecodeSignedFile(ahead_file)->header.at("sent_ahead").as_bool(), true);
+  const std::string normal_file = Encode(events);
+  auto normal = Open(normal_file);
+  ASSERT_TRUE(normal.ok()) << normal.status().ToString();
+  EXPECT_FALSE(normal->header.sent_ahead);
+  EXPECT_FALSE(DecodeSignedFile(normal_file)->header.contains("sent_ahead"));
+  EXPECT_FALSE(normal->header.ToJson().contains("sent_ahead"));
+}
+
+TEST_F(BatchTest, SentAheadThatIsNotABoolIsRefused) {
+  auto sf = DecodeSignedFile(Encode(Chain(3)));
+  ASSERT_TRUE(sf.ok()) << sf.status().ToString();
+  json::object h = sf->header;
+  h["sent_ahead"] = "yes";
+  EXPECT_EQ(BatchHeader::FromJson(h).status().field(), "sent_ahead");
+  auto opened = Open(*EncodeSignedFile(FileKind::kBatch, h, sf->body, node_key_));
+  ASSERT_FALSE(opened.ok());
+  EXPECT_TRUE(opened.status().IsInvalidArgument()) << opened.status().ToString();
+  EXPECT_EQ(opened.status().field(), "sent_ahead");
+}
+
 TEST_F(BatchTest, BatchInTheMiddleOfTheLogStartsFromTheStoredHash) {
   const auto all = Chain(10);
   const std::vector<BatchEvent> tail(all.begin() + 6, all.end());
@@ -601,6 +630,32 @@ TEST_F(BatchTest, DownSyncEncoderRefusesAnErrorUnlessRefusedAndUnknownResults) {
   EXPECT_TRUE(EncodeDownSync(ds, central_key_, EncodeOptions(), kT0).status().IsInvalidArgument());
   ds.result = "maybe";
   EXPECT_TRUE(EncodeDownSync(ds, central_key_, EncodeOptions(), kT0).status().IsInvalidArgument());
+}
+
+TEST_F(BatchTest, TakesAheadRoundTripsAndIsAbsentFromTheHeaderWhenFalse) {
+  DownSync ds = SampleDownSync();
+  ds.takes_ahead = true;
+  auto with = EncodeDownSync(ds, central_key_, EncodeOptions(), kT0);
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(DecodeSignedFile(*with)->header.at("takes_ahead").as_bool(), true);
+  auto back = DecodeDownSync(*with, central_key_.public_key(), nullptr, nullptr, DecodeLimits());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->takes_ahead);
+  ds.takes_ahead = false;
+  auto without = EncodeDownSync(ds, central_key_, EncodeOptions(), kT0);
+  ASSERT_TRUE(without.ok()) << without.status().ToString();
+  EXPECT_FALSE(DecodeSignedFile(*without)->header.contains("takes_ahead"));
+  back = DecodeDownSync(*without, central_key_.public_key(), nullptr, nullptr, DecodeLimits());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_FALSE(back->takes_ahead);
+
+  auto sf = DecodeSignedFile(*with);
+  json::object h = sf->header;
+  h["takes_ahead"] = "yes";
+  auto bad = DecodeDownSync(*EncodeSignedFile(FileKind::kDownSync, h, sf->body, central_key_),
+                            central_key_.public_key(), nullptr, nullptr, DecodeLimits());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "takes_ahead");
 }
 
 TEST_F(BatchTest, SealedDownSyncOpensWithTheNodeKey) {
