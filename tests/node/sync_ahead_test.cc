@@ -84,7 +84,9 @@ class AheadSeam : public CentralTransport {
         s.status = 0;
       }
       sent_.push_back(s);
-      if (r.ok() && r->status == 200) answered_ends_.insert(header->first_seq + header->event_count);
+      if (r.ok() && r->status == 200) {
+        answered_ends_.insert(header->first_seq + header->event_count);
+      }
     }
     cv_.notify_all();
     if (lose) return Status::Unavailable("connection reset after the request was sent");
@@ -123,9 +125,9 @@ class AheadSeam : public CentralTransport {
   CentralTransport* base_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Sent> sent_;            // guarded by mu_
-  std::set<int64_t> answered_ends_;   // first_seq + events of batches answered 200; guarded by mu_
-  bool lost_ = false;                 // guarded by mu_
+  std::vector<Sent> sent_;           // guarded by mu_
+  std::set<int64_t> answered_ends_;  // first_seq + events of batches answered 200; guarded by mu_
+  bool lost_ = false;                // guarded by mu_
 };
 
 class SyncAheadTest : public testing::SyncEnv {
@@ -400,8 +402,8 @@ TEST_F(SyncAheadTest, HttpCentralTransportAnswersTwoRequestsFromTwoThreadsAtOnce
     return resp;
   });
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  auto transport = HttpCentralTransport::Create("http://127.0.0.1:" +
-                                                std::to_string((*server)->port()) + "/base");
+  auto transport = HttpCentralTransport::Create(
+      "http://127.0.0.1:" + std::to_string((*server)->port()) + "/base");
   ASSERT_TRUE(transport.ok());
   EXPECT_TRUE((*transport)->ConcurrentPosts());
   Result<HttpResponse> one = Status::Internal("not sent");
@@ -418,7 +420,9 @@ TEST_F(SyncAheadTest, HttpCentralTransportAnswersTwoRequestsFromTwoThreadsAtOnce
   EXPECT_EQ(two->body, "POST /base/two");
   // The kept connections serve the next requests, a Post and a Send at once.
   std::thread c([&] { one = (*transport)->Post("/three", "text/plain", "c"); });
-  std::thread d([&] { two = (*transport)->Send("PUT", "/four", "text/plain", "d", {{"X-A", "1"}}); });
+  std::thread d([&] {
+    two = (*transport)->Send("PUT", "/four", "text/plain", "d", {{"X-A", "1"}});
+  });
   c.join();
   d.join();
   ASSERT_TRUE(one.ok()) << one.status().ToString();
