@@ -18,7 +18,8 @@
 // it to lose answers or cut connections.
 //
 // Thread-safety: functions over one NodeStore, which belongs to one thread at
-// a time. An HttpCentralTransport belongs to one thread at a time.
+// a time. An HttpCentralTransport may be used by several threads at once
+// (ConcurrentPosts); other transports belong to one thread at a time.
 #ifndef HOSO_NODE_ENROLMENT_H_
 #define HOSO_NODE_ENROLMENT_H_
 

@@ -574,6 +574,9 @@ Result<SyncReport> SyncClient::Exchange(bool* sent) {
       HOSO_ASSIGN_OR_RETURN(int64_t next, NextSendSeq(db));
       HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
       report.more = next <= last;
+      // The answer to a batch sent ahead carries no items: a poll fetches
+      // them at once, not an idle interval later.
+      if (batch.ahead) report.more = true;
       return report;
     }
     const std::string code = CentralErrorCode(resp);

@@ -41,7 +41,8 @@
 // waited for and forgotten, and the node goes on from its acknowledged
 // position as if it had never been sent (the central answers a resend of
 // what it applied as a duplicate). An answer to a batch sent ahead carries
-// no items (the central sends them to normal batches and polls), and a
+// no items (the central sends them to normal batches and polls: the
+// exchange reports `more`, so a poll follows the last one at once), and a
 // refusal of it is answered by sending the same events again as a normal
 // batch. At most two batches are in flight.
 //
@@ -192,7 +193,9 @@ struct SyncReport {
   DownSyncEffects effects;
   // Attachment chunks uploaded after a poll (node/attachment_upload.h).
   UploadReport uploads;
-  // Further events, or attachment chunks, are waiting for the next exchange.
+  // Further events, or attachment chunks, are waiting for the next exchange;
+  // also after a batch sent ahead, whose answer carries no items (a poll
+  // fetches them).
   bool more = false;
 };
 
