@@ -46,19 +46,17 @@ Result<std::vector<ExportedFile>> ExportBatches(NodeStore& store, const std::str
   if (from > last) return written;
   HOSO_RETURN_IF_ERROR(store.fs()->CreateDirs(to_dir, 0700));
   while (from <= last) {
-    HOSO_ASSIGN_OR_RETURN(OutgoingBatch batch,
-                          ReadOutgoingBatch(db, from, options.max_events, options.max_bytes));
-    if (batch.events.empty()) break;
-    HOSO_ASSIGN_OR_RETURN(
-        std::string file,
-        sync::EncodeBatch(pin.central_id, store.identity().node_id, batch.events, batch.first_seq,
-                          batch.prev_hash, key, enc, options.clock->NowMs()));
+    HOSO_ASSIGN_OR_RETURN(EncodedBatch batch,
+                          EncodeOutgoingBatch(db, pin.central_id, store.identity().node_id, from,
+                                              options.max_events, options.max_bytes, key, enc,
+                                              options.clock->NowMs()));
+    if (batch.events == 0) break;
     ExportedFile f;
     f.first_seq = batch.first_seq;
-    f.last_seq = batch.events.back().event.seq;
+    f.last_seq = batch.first_seq + batch.events - 1;
     f.path = to_dir + "/" + FileNamePart(store.identity().node_id) + "-" +
              std::to_string(f.first_seq) + "-" + std::to_string(f.last_seq) + kBatchFileSuffix;
-    HOSO_RETURN_IF_ERROR(store.fs()->WriteFileAtomic(f.path, file, 0600));
+    HOSO_RETURN_IF_ERROR(store.fs()->WriteFileAtomic(f.path, batch.file, 0600));
     written.push_back(std::move(f));
     from = written.back().last_seq + 1;
   }

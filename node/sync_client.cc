@@ -121,29 +121,43 @@ Result<int64_t> NextSendSeq(Database& db) {
   return acked + 1;
 }
 
-Result<OutgoingBatch> ReadOutgoingBatch(Database& db, int64_t from_seq, int max_events,
-                                        int64_t max_bytes) {
+Result<EncodedBatch> EncodeOutgoingBatch(Database& db, const std::string& central_id,
+                                         const std::string& node_id, int64_t from_seq,
+                                         int max_events, int64_t max_bytes,
+                                         const sync::SigningKey& key,
+                                         const sync::EncodeOptions& options, UnixMs now) {
   if (from_seq < 1) return Status::InvalidArgument("from_seq must be >= 1", "from_seq");
   if (max_events < 1 || max_events > kMaxBatchEvents) {
     return Status::InvalidArgument("max_events must be 1..10000", "max_events");
   }
-  OutgoingBatch out;
-  out.first_seq = from_seq;
-  HOSO_ASSIGN_OR_RETURN(out.prev_hash, HashOfSeq(db, from_seq - 1));
-  // Rows are decoded only while they fit: reading max_events rows and then
-  // keeping the few that fit the byte cap cost up to three times the memory
-  // and the CPU of the batch itself.
+  HOSO_ASSIGN_OR_RETURN(std::string prev_hash, HashOfSeq(db, from_seq - 1));
+  // Each row is encoded as it is read and only its line kept: a batch of
+  // decoded events takes several times the memory of its lines.
+  sync::BatchBodyWriter writer(node_id, from_seq, std::move(prev_hash));
   int64_t bytes = 0;
+  Status added;
   HOSO_RETURN_IF_ERROR(ForEachEventFrom(db, from_seq, max_events, [&](OutboxRecord& r) {
     const int64_t line = ApproxLineBytes(r.event);
-    if (!out.events.empty() && bytes + line > max_bytes) return false;
+    if (writer.event_count() > 0 && bytes + line > max_bytes) return false;
     bytes += line;
-    out.events.push_back(
+    added = writer.Add(
         sync::BatchEvent{std::move(r.event), std::move(r.prev_hash), std::move(r.hash)});
-    return true;
+    if (writer.event_count() == 1) {
+      // Room for the rest at once: growing by doubling would hold up to
+      // three times the body while it copies.
+      writer.Reserve(static_cast<size_t>(
+          std::min<int64_t>(max_bytes, static_cast<int64_t>(writer.body_bytes()) * max_events) *
+          5 / 4));
+    }
+    return added.ok();
   }));
+  HOSO_RETURN_IF_ERROR(added);
+  EncodedBatch out;
+  out.first_seq = from_seq;
+  out.events = writer.event_count();
   HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
-  out.more = last >= from_seq + static_cast<int64_t>(out.events.size());
+  out.more = last >= from_seq + out.events;
+  HOSO_ASSIGN_OR_RETURN(out.file, writer.Finish(central_id, key, options, now));
   return out;
 }
 
@@ -612,54 +626,29 @@ Result<SyncClient::PreparedBatch> SyncClient::PrepareBatch(const CentralPin& pin
                                                            int64_t dict_id, int64_t from,
                                                            int max_events, int64_t max_bytes,
                                                            bool ahead) {
-  if (from < 1) return Status::InvalidArgument("from_seq must be >= 1", "from_seq");
-  if (max_events < 1 || max_events > kMaxBatchEvents) {
-    return Status::InvalidArgument("max_events must be 1..10000", "max_events");
-  }
   Database& db = store_->db();
-  HOSO_ASSIGN_OR_RETURN(std::string prev_hash, HashOfSeq(db, from - 1));
-  // Each row is encoded as it is read and only its line kept: a batch of
-  // decoded events took several times the memory of its lines
-  // (ReadOutgoingBatch holds them all, for files).
-  sync::BatchBodyWriter writer(store_->identity().node_id, from, std::move(prev_hash));
-  int64_t bytes = 0;
-  Status added;
-  HOSO_RETURN_IF_ERROR(ForEachEventFrom(db, from, max_events, [&](OutboxRecord& r) {
-    const int64_t line = ApproxLineBytes(r.event);
-    if (writer.event_count() > 0 && bytes + line > max_bytes) return false;
-    bytes += line;
-    added = writer.Add(
-        sync::BatchEvent{std::move(r.event), std::move(r.prev_hash), std::move(r.hash)});
-    if (writer.event_count() == 1) {
-      // Room for the rest at once: growing by doubling would hold up to
-      // three times the body while it copies.
-      writer.Reserve(static_cast<size_t>(
-          std::min<int64_t>(max_bytes, static_cast<int64_t>(writer.body_bytes()) * max_events) *
-          5 / 4));
-    }
-    return added.ok();
-  }));
-  HOSO_RETURN_IF_ERROR(added);
   sync::EncodeOptions enc;
   enc.dictionary = dict;
   enc.sent_ahead = ahead;
-  HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
   {
     // The backlog the central shows on its dashboard (sync/FORMAT.md).
     HOSO_ASSIGN_OR_RETURN(int64_t acked, AckedSeq(db));
+    HOSO_ASSIGN_OR_RETURN(int64_t last, LastSeq(db));
     enc.unacked_events = std::max<int64_t>(0, last - acked);
   }
+  HOSO_ASSIGN_OR_RETURN(EncodedBatch batch,
+                        EncodeOutgoingBatch(db, pin.central_id, store_->identity().node_id, from,
+                                            max_events, max_bytes, key, enc,
+                                            options_.clock->NowMs()));
   PreparedBatch out;
-  out.first_seq = from;
-  out.events = writer.event_count();
-  out.more = last >= from + out.events;
+  out.first_seq = batch.first_seq;
+  out.events = batch.events;
+  out.more = batch.more;
   out.dict_id = dict_id;
   out.max_bytes = max_bytes;
   out.key_id = key.key_id();
   out.ahead = ahead;
-  HOSO_ASSIGN_OR_RETURN(std::string file,
-                        writer.Finish(pin.central_id, key, enc, options_.clock->NowMs()));
-  out.file = std::make_shared<const std::string>(std::move(file));
+  out.file = std::make_shared<const std::string>(std::move(batch.file));
   return out;
 }
 

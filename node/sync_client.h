@@ -85,7 +85,7 @@ namespace hoso::node {
 inline constexpr int kInitialBatchEvents = 500;
 inline constexpr int64_t kInitialBatchBytes = int64_t{1} << 20;
 inline constexpr int kMaxBatchEvents = 10000;
-inline constexpr int64_t kMaxBatchBytes = int64_t{4} << 20;
+inline constexpr int64_t kMaxBatchBytes = int64_t{8} << 20;
 inline constexpr int kMinBatchEvents = 1;
 inline constexpr int64_t kMinBatchBytes = int64_t{16} << 10;
 // After a successful exchange that took over half of this, the next batch
@@ -115,19 +115,25 @@ Result<int64_t> AckedSeq(Database& db);
 // the central asked for a resend.
 Result<int64_t> NextSendSeq(Database& db);
 
-// A contiguous range of the outbox, ready for EncodeBatch.
-struct OutgoingBatch {
+// A batch encoded and signed as the outbox was read.
+struct EncodedBatch {
   int64_t first_seq = 1;  // of the first event, or the poll position
-  std::string prev_hash;  // raw: hash of event first_seq - 1, GenesisHash() for 1
-  std::vector<sync::BatchEvent> events;
-  bool more = false;  // events after this batch remain
+  int64_t events = 0;     // 0: a poll
+  bool more = false;      // events after this batch remain
+  std::string file;
 };
 
-// Events from `from_seq` on (acknowledged or not), at most max_events and
-// about max_bytes of encoded lines, but always at least one event when there
-// is one. REQUIRES: 1 <= from_seq; max_events in 1..10000.
-Result<OutgoingBatch> ReadOutgoingBatch(Database& db, int64_t from_seq, int max_events,
-                                        int64_t max_bytes);
+// The outbox's events from `from_seq` on (acknowledged or not), at most
+// max_events and about max_bytes of encoded lines, but always at least one
+// event when there is one, encoded and signed (sync::EncodeBatch; `options`
+// as there) as each row is read, so that at most one decoded event is held
+// at a time: for the background sync and for files. A poll when there is no
+// event from `from_seq` on. REQUIRES: 1 <= from_seq; max_events in 1..10000.
+Result<EncodedBatch> EncodeOutgoingBatch(Database& db, const std::string& central_id,
+                                         const std::string& node_id, int64_t from_seq,
+                                         int max_events, int64_t max_bytes,
+                                         const sync::SigningKey& key,
+                                         const sync::EncodeOptions& options, UnixMs now);
 
 // ---- Processing a down-sync ------------------------------------------------------
 
