@@ -134,25 +134,30 @@ Result<Progress> ReadProgress(Database& db, const std::string& node_id) {
   return p;
 }
 
-Status InsertEvents(Database& db, const std::vector<sync::BatchEvent>& events, int64_t after_seq,
-                    UnixMs now) {
+Status InsertEvents(Database& db, const sync::OpenedBatch& batch, int64_t after_seq, UnixMs now) {
+  const std::vector<sync::BatchEvent>& events = batch.events;
+  // The payload as hashed when the batch was decoded (the canonical form
+  // json::serialize would write again, member for member).
+  const bool canonical = batch.canonical_payloads.size() == events.size();
   HOSO_ASSIGN_OR_RETURN(
       Statement ins,
       db.Prepare("INSERT INTO events (node_id, seq, event_id, type, schema_version, "
                  "dossier_code, payload, device_time_ms, received_at_ms, hash, actor, waybill) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
-  for (const sync::BatchEvent& be : events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    const sync::BatchEvent& be = events[i];
     const Event& e = be.event;
     if (e.seq <= after_seq) continue;
+    std::string serialized;
+    if (!canonical) serialized = json::serialize(e.payload);
     ins.Bind(1, e.node_id)
         .Bind(2, e.seq)
         .Bind(3, e.event_id)
         .Bind(4, EventTypeName(e.type))
         .Bind(5, e.schema_version)
         .Bind(6, e.dossier_code)
-        // Straight from the object: wrapping it in a json::value first
-        // copied every member of every payload.
-        .Bind(7, json::serialize(e.payload))
+        .Bind(7, canonical ? std::string_view(batch.canonical_payloads[i])
+                           : std::string_view(serialized))
         .Bind(8, e.device_time_ms)
         .Bind(9, now)
         .BindBlob(10, be.hash)
@@ -232,7 +237,7 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
     // The new dossiers are folded on the second core while the events are
     // inserted (central/dossiers.h); their rows are written after.
     HOSO_ASSIGN_OR_RETURN(IngestFold fold, IngestFold::Start(db, batch.events, p.high_water));
-    HOSO_RETURN_IF_ERROR(InsertEvents(db, batch.events, p.high_water, now));
+    HOSO_RETURN_IF_ERROR(InsertEvents(db, batch, p.high_water, now));
     HOSO_RETURN_IF_ERROR(RecordAttachmentEvents(db, batch.events, p.high_water, now));
     HOSO_RETURN_IF_ERROR(fold.Finish(db, now));
     HOSO_RETURN_IF_ERROR(FoldIngestedShipmentEvents(db, batch.events, p.high_water, now));

@@ -826,7 +826,9 @@ std::string CanonicalJsonValue(const json::value& v) {
   return out;
 }
 
-std::string CanonicalJson(const Event& e) {
+std::string CanonicalJson(const Event& e) { return CanonicalJson(e, nullptr, nullptr); }
+
+std::string CanonicalJson(const Event& e, size_t* payload_begin, size_t* payload_size) {
   // CanonicalJsonValue(EventToJsonObject(e)) written directly, without
   // copying the payload: the envelope members in byte order of their keys.
   std::string out;
@@ -848,7 +850,10 @@ std::string CanonicalJson(const Event& e) {
   out += ",\"node_id\":";
   AppendCanonicalString(out, e.node_id);
   out += ",\"payload\":";
+  const size_t begin = out.size();
   AppendCanonicalObject(out, e.payload);
+  if (payload_begin != nullptr) *payload_begin = begin;
+  if (payload_size != nullptr) *payload_size = out.size() - begin;
   out += ",\"schema_version\":";
   AppendInt(out, e.schema_version);
   out += ",\"seq\":";

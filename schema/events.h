@@ -169,6 +169,9 @@ Result<Event> ParseEvent(std::string_view json_text);
 // docs/EVENTS.md). The same event always yields the same bytes, whatever the
 // order its members arrived in.
 std::string CanonicalJson(const Event& event);
+// The same, and where in it the payload's canonical form lies (the payload
+// object's own CanonicalJsonValue, byte for byte).
+std::string CanonicalJson(const Event& event, size_t* payload_begin, size_t* payload_size);
 std::string CanonicalJsonValue(const json::value& v);
 
 // ---- Hash chain ------------------------------------------------------------

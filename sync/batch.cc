@@ -296,18 +296,25 @@ Status ForBothHalves(size_t n, const std::function<Status(size_t, size_t)>& fn) 
 
 // The checks of CheckBatchEvents: every event's hash is checked first, both
 // halves at once; the pass below reports the first failure in chain order.
-Status CheckEvents(const BatchHeader& header, const std::vector<BatchEvent>& events) {
+// With `payloads`, also keeps each event's canonical payload text.
+Status CheckEvents(const BatchHeader& header, const std::vector<BatchEvent>& events,
+                   std::vector<std::string>* payloads = nullptr) {
   if (static_cast<int64_t>(events.size()) != header.event_count) {
     return Status::Corruption("event count mismatch: the header says " +
                               std::to_string(header.event_count) + ", the body has " +
                               std::to_string(events.size()));
   }
   std::vector<char> hash_ok(events.size());
+  if (payloads != nullptr) payloads->assign(events.size(), std::string());
   HOSO_RETURN_IF_ERROR(ForBothHalves(events.size(), [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const BatchEvent& be = events[i];
+      size_t payload_begin = 0;
+      size_t payload_size = 0;
+      const std::string canonical = CanonicalJson(be.event, &payload_begin, &payload_size);
       hash_ok[i] = be.prev_hash.size() == kChainHashBytes &&
-                   be.hash == ChainHash(be.prev_hash, CanonicalJson(be.event));
+                   be.hash == ChainHash(be.prev_hash, canonical);
+      if (payloads != nullptr) (*payloads)[i] = canonical.substr(payload_begin, payload_size);
     }
     return Status::OK();
   }));
@@ -473,7 +480,7 @@ Result<OpenedBatch> DecodeBatch(std::string_view file, const KeyLookup& key_look
   HOSO_ASSIGN_OR_RETURN(std::string plain,
                         UnpackBody(sf.body, enc, central_key_for_unseal, dictionaries, limits));
   HOSO_ASSIGN_OR_RETURN(out.events, ParseBatchLines(plain));
-  HOSO_RETURN_IF_ERROR(CheckBatchEvents(out.header, out.events));
+  HOSO_RETURN_IF_ERROR(CheckEvents(out.header, out.events, &out.canonical_payloads));
   out.file_hash = FileHash(file);
   return out;
 }

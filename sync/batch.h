@@ -165,6 +165,9 @@ class BatchBodyWriter {
 struct OpenedBatch {
   BatchHeader header;
   std::vector<BatchEvent> events;
+  // events[i]'s payload in canonical form (CanonicalJsonValue), as hashed
+  // for its chain check: a receiver stores it without writing it again.
+  std::vector<std::string> canonical_payloads;
   std::string file_hash;  // FileHash(file): the down-sync's "in_reply_to"
 };
 

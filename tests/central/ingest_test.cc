@@ -103,6 +103,8 @@ TEST_F(IngestTest, StoredEventKeepsEveryFieldOfItsCanonicalForm) {
   EXPECT_EQ(q->ColumnText(0), e.event_id);
   EXPECT_EQ(q->ColumnText(1), "ticket_issued");
   EXPECT_EQ(*ParseJsonObject(q->ColumnText(2)), e.payload);
+  // Stored as hashed: the payload's canonical form, byte for byte.
+  EXPECT_EQ(q->ColumnText(2), CanonicalJsonValue(json::value(e.payload)));
   EXPECT_EQ(q->ColumnText(3), "clerk-07");
   EXPECT_EQ(q->ColumnBlob(4), n.log[0].hash);
 }

@@ -483,6 +483,26 @@ TEST(CanonicalJsonTest, SortsKeysAndHasNoWhitespace) {
             R"("ticket_number":5},"schema_version":1,"seq":7,"type":"ticket_issued"})");
 }
 
+TEST(CanonicalJsonTest, ThePayloadSpanIsThePayloadsOwnCanonicalForm) {
+  Event e;
+  e.event_id = "123e4567-e89b-42d3-a456-426614174000";
+  e.type = T::kShipmentDelivered;
+  e.node_id = "courier-01";
+  e.seq = 12;
+  e.device_time_ms = 1772411444528;
+  e.actor = "Lê \"payload\":{} Ánh";
+  e.waybill = "EP123456789VN";
+  e.payload = Obj(R"({"z":{"payload":{"a":1}},"recipient":"Trần \"Văn\" B\n","at":[3,1]})");
+  size_t begin = 0;
+  size_t size = 0;
+  const std::string canonical = CanonicalJson(e, &begin, &size);
+  EXPECT_EQ(canonical, CanonicalJson(e));
+  EXPECT_EQ(canonical.substr(begin, size), CanonicalJsonValue(json::value(e.payload)));
+  e.payload = json::object();
+  const std::string empty = CanonicalJson(e, &begin, &size);
+  EXPECT_EQ(empty.substr(begin, size), "{}");
+}
+
 TEST(CanonicalJsonTest, EventFormEqualsTheCanonicalFormOfItsEnvelopeWithEveryOptionalMember) {
   Event e;
   e.event_id = "123e4567-e89b-42d3-a456-426614174000";
