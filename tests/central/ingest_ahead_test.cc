@@ -128,6 +128,24 @@ class IngestAheadTest : public CentralFixture {
     });
   }
 
+  // Sends `k_file` (its first seq `k_first`) and holds it after decoding
+  // until `ahead_file` (first seq `ahead_first`) has been decoded too, then
+  // lets both go on and waits for their answers. False when either never
+  // reached its gate.
+  bool SendHeldThenAhead(const std::string& k_file, int64_t k_first, const std::string& ahead_file,
+                         int64_t ahead_first, IngestReport* k, IngestReport* ahead) {
+    Gate* k_decoded = DecodeGate(k_first);
+    Gate* ahead_decoded = DecodeGate(ahead_first, /*open=*/true);
+    std::thread tk = Send(k_file, k);
+    const bool k_arrived = k_decoded->WaitArrived();
+    std::thread ta = Send(ahead_file, ahead);
+    const bool ahead_arrived = ahead_decoded->WaitArrived();
+    k_decoded->Open();
+    tk.join();
+    ta.join();
+    return k_arrived && ahead_arrived;
+  }
+
   std::string Ahead(const TestNode& n, int64_t first, int64_t last) {
     sync::EncodeOptions o;
     o.sent_ahead = true;
@@ -161,17 +179,8 @@ class IngestAheadTest : public CentralFixture {
 
 TEST_F(IngestAheadTest, AheadBatchArrivingWhileItsPredecessorIsHeldAfterDecodingWaitsForIt) {
   TestNode n = Enrol("desk-01", "000.00.17.H29");
-  Gate* k_decoded = DecodeGate(1);
-  Gate* next_decoded = DecodeGate(6, /*open=*/true);
   IngestReport k, next;
-  std::thread tk = Send(Batch(n, 1, 5), &k);
-  const bool k_arrived = k_decoded->WaitArrived();
-  std::thread tn = Send(Ahead(n, 6, 10), &next);
-  const bool next_arrived = next_decoded->WaitArrived();
-  k_decoded->Open();
-  tk.join();
-  tn.join();
-  ASSERT_TRUE(k_arrived && next_arrived);
+  ASSERT_TRUE(SendHeldThenAhead(Batch(n, 1, 5), 1, Ahead(n, 6, 10), 6, &k, &next));
 
   ExpectApplied(k, 5);
   ExpectApplied(next, 10);
@@ -215,17 +224,8 @@ TEST_F(IngestAheadTest, AheadBatchAfterAChainBrokenPredecessorIsAheadRefusedAndS
   auto broken = sync::EncodeBatch(testing::kCentralId, n.node_id, testing::Slice(other, 6, 10), 6,
                                   other[4].hash, *n.key, sync::EncodeOptions(), testing::kT0);
   ASSERT_TRUE(broken.ok()) << broken.status().ToString();
-  Gate* k_decoded = DecodeGate(6);
-  Gate* next_decoded = DecodeGate(11, /*open=*/true);
   IngestReport k, next;
-  std::thread tk = Send(*broken, &k);
-  const bool k_arrived = k_decoded->WaitArrived();
-  std::thread tn = Send(Ahead(n, 11, 15), &next);
-  const bool next_arrived = next_decoded->WaitArrived();
-  k_decoded->Open();
-  tk.join();
-  tn.join();
-  ASSERT_TRUE(k_arrived && next_arrived);
+  ASSERT_TRUE(SendHeldThenAhead(*broken, 6, Ahead(n, 11, 15), 11, &k, &next));
 
   ExpectRefused(k, 422, "chain_broken");
   ExpectRefused(next, 409, "ahead_refused");
@@ -236,17 +236,8 @@ TEST_F(IngestAheadTest, AheadBatchAfterAChainBrokenPredecessorIsAheadRefusedAndS
 TEST_F(IngestAheadTest, AheadBatchAfterAPredecessorRefusedForAGapIsAheadRefused) {
   TestNode n = Enrol("desk-01", "000.00.17.H29", 15);
   ASSERT_EQ(Apply(Batch(n, 1, 5)).result, "applied");
-  Gate* k_decoded = DecodeGate(7);
-  Gate* next_decoded = DecodeGate(11, /*open=*/true);
   IngestReport k, next;
-  std::thread tk = Send(Batch(n, 7, 10), &k);
-  const bool k_arrived = k_decoded->WaitArrived();
-  std::thread tn = Send(Ahead(n, 11, 15), &next);
-  const bool next_arrived = next_decoded->WaitArrived();
-  k_decoded->Open();
-  tk.join();
-  tn.join();
-  ASSERT_TRUE(k_arrived && next_arrived);
+  ASSERT_TRUE(SendHeldThenAhead(Batch(n, 7, 10), 7, Ahead(n, 11, 15), 11, &k, &next));
 
   ExpectRefused(k, 409, "sequence_gap");
   ExpectRefused(next, 409, "ahead_refused");
