@@ -215,6 +215,14 @@ struct LinkEmulator::Impl {
     link_free_at[direction] = start + nanoseconds(n * 1'000'000'000 / bandwidth_bytes_per_s);
     return link_free_at[direction];
   }
+  // Gives back wire time reserved for bytes that a cut dropped before they
+  // went on the wire: a link that drops loses what waits to be sent, and the
+  // next connection does not wait behind bytes nobody will carry.
+  void Release(int direction, nanoseconds unused, Clock::time_point now) {
+    if (unused <= nanoseconds(0)) return;
+    std::lock_guard lock(mu);
+    link_free_at[direction] = std::max(now, link_free_at[direction] - unused);
+  }
 };
 
 // One client connection and its target connection, run by one thread.
@@ -245,6 +253,10 @@ class LinkEmulator::Connection {
     std::string bytes;
     size_t sent = 0;
     Clock::time_point deliver_at;
+    // When its last byte leaves the sender's end of the wire, and how long
+    // the wire takes for it (zero at unlimited bandwidth).
+    Clock::time_point wire_end;
+    nanoseconds wire_time{0};
   };
   // dirs_[0] is upstream (client -> target), dirs_[1] downstream. Each owns
   // its source socket; the destination is the other direction's source.
@@ -450,7 +462,11 @@ void LinkEmulator::Connection::Read(int i, Clock::time_point now) {
   // TCP never reorders: a chunk with a shorter delay waits for the one before.
   d.last_deliver_at =
       std::max(sent + microseconds(std::max<int64_t>(delay_us, 0)), d.last_deliver_at);
-  d.queue.push_back(Chunk{std::move(buffer), 0, d.last_deliver_at});
+  const nanoseconds wire_time =
+      options_.bandwidth_bytes_per_s == 0
+          ? nanoseconds(0)
+          : nanoseconds(n * 1'000'000'000 / options_.bandwidth_bytes_per_s);
+  d.queue.push_back(Chunk{std::move(buffer), 0, d.last_deliver_at, sent, wire_time});
   d.queued += n;
 }
 
@@ -509,6 +525,19 @@ int LinkEmulator::Connection::PollTimeoutMs(Clock::time_point now) const {
 }
 
 void LinkEmulator::Connection::Finish(bool reset, bool count_cut) {
+  if (count_cut) {
+    // The bytes of a cut connection that had not yet gone on the wire never
+    // will: free the wire time they held.
+    const Clock::time_point now = Clock::now();
+    for (int i = 0; i < 2; ++i) {
+      nanoseconds unused{0};
+      for (const Chunk& c : dirs_[i].queue) {
+        if (c.wire_end <= now) continue;
+        unused += std::min(c.wire_time, std::chrono::duration_cast<nanoseconds>(c.wire_end - now));
+      }
+      link_->Release(i, unused, now);
+    }
+  }
   // Counters first: whoever sees the socket close may read them at once.
   if (count_cut) ++link_->cuts;
   --link_->open;

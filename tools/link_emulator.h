@@ -5,7 +5,9 @@
 // interface through an emulated link: per-direction bandwidth shared by all
 // connections (a FIFO, like a modem's queue), one-way latency with jitter,
 // cuts after a byte count or at random, and a one-off stall. Bytes are never
-// reordered, dropped or altered; a cut closes both sides with a TCP reset.
+// reordered, dropped or altered; a cut closes both sides with a TCP reset
+// and drops what the connection held that had not yet gone on the wire,
+// freeing the wire for the connections after it.
 // See docs/LINK_EMULATOR.md.
 //
 // Each connection has its own thread (plain POSIX sockets and poll()), one

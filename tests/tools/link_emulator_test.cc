@@ -445,6 +445,29 @@ TEST(LinkEmulatorTest, CutAllResetsLiveConnectionsAndKeepsAccepting) {
   EXPECT_EQ(link->stats().connections_open, 1u);
 }
 
+TEST(LinkEmulatorTest, ACutFreesTheWireTimeOfBytesThatNeverWentOnIt) {
+  SinkServer sink;
+  LinkOptions options;
+  options.bandwidth_bytes_per_s = 32 << 10;  // 64 KiB take 2 s
+  auto link = StartLink(sink.port(), options);
+  ASSERT_NE(link, nullptr);
+  RawClient first(link->port());
+  ASSERT_TRUE(first.SendAll(std::string(64 << 10, 'a')));
+  ASSERT_TRUE(WaitFor([&] { return link->stats().bytes_upstream > 0; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  link->CutAll();
+  const uint64_t before = link->stats().bytes_upstream;
+  EXPECT_LT(before, 32u << 10);  // most of the upload had not gone through
+
+  // 1 KiB takes 31 ms of wire; behind the cut upload's bytes it would wait
+  // another 1.5 s or more.
+  const auto start = Clock::now();
+  RawClient second(link->port());
+  ASSERT_TRUE(second.SendAll(std::string(1 << 10, 'b')));
+  ASSERT_TRUE(WaitFor([&] { return link->stats().bytes_upstream >= before + (1 << 10); }));
+  EXPECT_LT(MillisSince(start), 700);
+}
+
 TEST(LinkEmulatorTest, NewCutLimitAppliesAtOnceToOpenConnections) {
   SinkServer sink;
   auto link = StartLink(sink.port());
