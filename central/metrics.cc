@@ -91,20 +91,20 @@ Result<std::string> RenderMetrics(Database& db, const Metrics* metrics, UnixMs n
     out += "hoso_http_requests_total{method=\"" + Label(method) + "\",route=\"" + Label(route) +
            "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
   }
+  // One sample per batch result, 0 for a result not seen yet.
+  auto by_result = [&out](const std::string& name, const auto& counts) {
+    for (const char* r : {"applied", "duplicate", "poll", "refused"}) {
+      auto it = counts.find(r);
+      out += name + "{result=\"" + r + "\"} " +
+             std::to_string(it == counts.end() ? 0 : it->second) + "\n";
+    }
+  };
   Head(out, "hoso_sync_batches_total", "counter",
        "Batch and poll files answered over HTTP, by result (applied, duplicate, poll, refused).");
-  for (const char* r : {"applied", "duplicate", "poll", "refused"}) {
-    auto it = s.batches.find(r);
-    out += std::string("hoso_sync_batches_total{result=\"") + r + "\"} " +
-           std::to_string(it == s.batches.end() ? 0 : it->second) + "\n";
-  }
+  by_result("hoso_sync_batches_total", s.batches);
   Head(out, "hoso_sync_batches_ahead_total", "counter",
        "Of those, batches sent ahead of the answer to the node's previous one, by result.");
-  for (const char* r : {"applied", "duplicate", "poll", "refused"}) {
-    auto it = s.ahead.find(r);
-    out += std::string("hoso_sync_batches_ahead_total{result=\"") + r + "\"} " +
-           std::to_string(it == s.ahead.end() ? 0 : it->second) + "\n";
-  }
+  by_result("hoso_sync_batches_ahead_total", s.ahead);
   Head(out, "hoso_sync_batches_refused_total", "counter",
        "Batch files refused over HTTP, by refusal code (docs/API.md).");
   for (const auto& [code, n] : s.refusals) {

@@ -146,6 +146,22 @@ class IngestAheadTest : public CentralFixture {
     return k_arrived && ahead_arrived;
   }
 
+  // Applies `other` while the batch `held` holds the node's turn (in its
+  // transaction, not yet committed), then lets `held` go on. Returns how long
+  // `other` took, or -1 when `held` never took the turn.
+  int64_t ApplyWhileHeldInTurn(const std::string& held_file, IngestReport* held,
+                               const std::string& other_file, IngestReport* other) {
+    Gate held_in_turn;
+    std::thread th = Send(held_file, held, &held_in_turn);
+    const bool held_arrived = held_in_turn.WaitArrived();
+    const auto start = std::chrono::steady_clock::now();
+    *other = Apply(other_file);
+    const int64_t waited_ms = ElapsedMs(start);
+    held_in_turn.Open();
+    th.join();
+    return held_arrived ? waited_ms : -1;
+  }
+
   std::string Ahead(const TestNode& n, int64_t first, int64_t last) {
     sync::EncodeOptions o;
     o.sent_ahead = true;
@@ -265,16 +281,9 @@ TEST_F(IngestAheadTest, AheadBatchOverlappingWhatTheCentralHoldsIsAheadRefusedAn
 TEST_F(IngestAheadTest, AheadBatchGivesUpWithNodeBusyWhenItsPredecessorHoldsTheTurnTooLong) {
   ingestor_ = MakeIngestor(300);
   TestNode n = Enrol("desk-01", "000.00.17.H29");
-  Gate k_in_turn;
-  IngestReport k;
-  std::thread tk = Send(Batch(n, 1, 5), &k, &k_in_turn);
-  const bool k_arrived = k_in_turn.WaitArrived();
-  const auto start = std::chrono::steady_clock::now();
-  IngestReport next = Apply(Ahead(n, 6, 10));
-  const int64_t waited_ms = ElapsedMs(start);
-  k_in_turn.Open();
-  tk.join();
-  ASSERT_TRUE(k_arrived);
+  IngestReport k, next;
+  const int64_t waited_ms = ApplyWhileHeldInTurn(Batch(n, 1, 5), &k, Ahead(n, 6, 10), &next);
+  ASSERT_GE(waited_ms, 0) << "the first batch never took the node's turn";
 
   ExpectRefused(next, 429, "node_busy");
   EXPECT_GE(waited_ms, 290);
@@ -367,16 +376,9 @@ TEST_F(IngestAheadTest, AheadAnswerCarriesNoItemsAndTheNextNormalBatchGetsThemAl
 
 TEST_F(IngestAheadTest, NormalBatchWhileAnAheadBatchOfTheNodeIsAppliedIsNodeBusyAtOnce) {
   TestNode n = Enrol("desk-01", "000.00.17.H29");
-  Gate ahead_in_turn;
-  IngestReport ahead;
-  std::thread ta = Send(Ahead(n, 1, 5), &ahead, &ahead_in_turn);
-  const bool ahead_arrived = ahead_in_turn.WaitArrived();
-  const auto start = std::chrono::steady_clock::now();
-  IngestReport normal = Apply(Batch(n, 1, 5));
-  const int64_t waited_ms = ElapsedMs(start);
-  ahead_in_turn.Open();
-  ta.join();
-  ASSERT_TRUE(ahead_arrived);
+  IngestReport ahead, normal;
+  const int64_t waited_ms = ApplyWhileHeldInTurn(Ahead(n, 1, 5), &ahead, Batch(n, 1, 5), &normal);
+  ASSERT_GE(waited_ms, 0) << "the batch sent ahead never took the node's turn";
 
   ExpectRefused(normal, 429, "node_busy");
   EXPECT_LT(waited_ms, 5000);  // not the 10 s a batch sent ahead may wait
