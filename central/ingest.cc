@@ -172,6 +172,21 @@ Status InsertEvents(Database& db, const sync::OpenedBatch& batch, int64_t after_
 }
 
 // What the transaction decided, for the down-sync.
+// Only a batch sent ahead that continues exactly where the central stands
+// is ordered after the node's previous one; anything else (the previous one
+// was refused or never came, or this one overlaps) goes again as a normal
+// batch.
+Refusal AheadRefused(const std::string& node_id, int64_t high_water) {
+  Refusal r = Refuse(409, "ahead_refused",
+                     "a batch sent ahead must start right after the central's high water "
+                     "mark: the central has every event of " +
+                         node_id + " up to seq " + std::to_string(high_water) +
+                         "; send from seq " + std::to_string(high_water + 1) +
+                         " as a normal batch");
+  r.expected_seq = high_water + 1;
+  return r;
+}
+
 struct Decision {
   std::string result;
   int64_t acked_seq = 0;
@@ -190,18 +205,9 @@ Outcome<Decision> Decide(Database& db, const sync::OpenedBatch& batch, Channel c
   // seen the central's last acknowledgement: an answer was lost.
   const bool answer_lost = h.first_seq <= p.high_water;
   if (h.sent_ahead && h.first_seq != p.high_water + 1) {
-    // Only a batch that continues exactly where the central stands is
-    // ordered after the node's previous one; anything else (the previous
-    // one was refused or never came, or this one overlaps) goes again as a
-    // normal batch. Checked before the gap, which it includes.
-    Refusal r = Refuse(409, "ahead_refused",
-                       "a batch sent ahead must start right after the central's high water "
-                       "mark: the central has every event of " +
-                           h.node_id + " up to seq " + std::to_string(p.high_water) +
-                           "; send from seq " + std::to_string(p.high_water + 1) +
-                           " as a normal batch");
-    r.expected_seq = p.high_water + 1;
-    return r;
+    // Checked before the gap, which it includes. The turn already refuses
+    // these (NodeTurn::Take); another process may have moved H since.
+    return AheadRefused(h.node_id, p.high_water);
   }
   if (h.first_seq > p.high_water + 1) {
     Refusal r = Refuse(409, "sequence_gap",
@@ -342,43 +348,53 @@ class Ingestor::NodeTurn {
   NodeTurn(const NodeTurn&) = delete;
   NodeTurn& operator=(const NodeTurn&) = delete;
 
+  enum class TakeResult {
+    kTaken,    // the batch holds the turn
+    kBusy,     // another batch of the node holds it: 429 node_busy
+    kNotNext,  // sent ahead, not continuing *high_water_out, no predecessor
+               // in hand: ahead_refused, without ever holding the turn
+  };
+
   // A normal batch takes the turn at once or not at all. A batch sent ahead
   // waits, until `deadline`, while another batch of the node is applied, and
   // while it does not continue the central's high water mark
   // (`high_water()` reads it) and another batch of the node is in hand: that
-  // one is its predecessor, still decoding or waiting. False: no turn.
-  bool Take(bool ahead, std::chrono::steady_clock::time_point deadline,
-            const std::function<int64_t()>& high_water, int64_t first_seq) {
+  // one is its predecessor, still decoding or waiting. A batch sent ahead
+  // that is to be refused for its position is refused without the turn, so
+  // that a batch of the node arriving meanwhile is never told node_busy for
+  // it.
+  TakeResult Take(bool ahead, std::chrono::steady_clock::time_point deadline,
+               const std::function<int64_t()>& high_water, int64_t first_seq,
+               int64_t* high_water_out) {
     std::unique_lock<std::mutex> lock(ingestor_->busy_mu_);
     NodeState& n = ingestor_->nodes_[node_id_];
     if (!ahead) {
-      if (n.applying) return false;
+      if (n.applying) return TakeResult::kBusy;
       n.applying = taken_ = true;
-      return true;
+      return TakeResult::kTaken;
     }
     for (;;) {
+      const bool timed_out = std::chrono::steady_clock::now() >= deadline;
       if (!n.applying) {
         const int64_t generation = n.generation;
         lock.unlock();
         const int64_t hw = high_water();
         lock.lock();
         // Nothing was applied meanwhile and nothing else is applying: hw is current.
-        if (!n.applying && generation == n.generation) {
-          const bool predecessor_in_hand = first_seq > hw + 1 && n.arrived > 1;
-          if (!predecessor_in_hand) {
-            n.applying = taken_ = true;
-            return true;
-          }
-        } else {
-          continue;
+        if (n.applying || generation != n.generation) continue;
+        if (first_seq == hw + 1) {
+          n.applying = taken_ = true;
+          return TakeResult::kTaken;
         }
+        const bool predecessor_in_hand = first_seq > hw + 1 && n.arrived > 1;
+        if (!predecessor_in_hand || timed_out) {
+          *high_water_out = hw;
+          return TakeResult::kNotNext;
+        }
+      } else if (timed_out) {
+        return TakeResult::kBusy;
       }
-      if (ingestor_->busy_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
-        if (n.applying) return false;
-        // Its predecessor never came: taken, to be refused with the position.
-        n.applying = taken_ = true;
-        return true;
-      }
+      ingestor_->busy_cv_.wait_until(lock, deadline);
     }
   }
 
@@ -483,11 +499,17 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
     auto p = ReadProgress(conn, header->node_id);
     return p.ok() ? p->high_water : 0;
   };
-  if (!turn.Take(opened->header.sent_ahead, deadline, high_water, header->first_seq)) {
-    return refuse(Refuse(429, "node_busy",
-                         "another batch of node " + header->node_id +
-                             " is being applied; retry when it is answered"),
-                  &conn);
+  int64_t hw = 0;
+  switch (turn.Take(opened->header.sent_ahead, deadline, high_water, header->first_seq, &hw)) {
+    case NodeTurn::TakeResult::kTaken:
+      break;
+    case NodeTurn::TakeResult::kBusy:
+      return refuse(Refuse(429, "node_busy",
+                           "another batch of node " + header->node_id +
+                               " is being applied; retry when it is answered"),
+                    &conn);
+    case NodeTurn::TakeResult::kNotNext:
+      return refuse(AheadRefused(header->node_id, hw), &conn);
   }
   const UnixMs now = options_.clock->NowMs();
   Outcome<Decision> decided = ApplyInTransaction(conn, *opened, channel, now);

@@ -17,9 +17,12 @@
 //      is refused at once with 429 "node_busy"; a batch sent ahead
 //      (header sent_ahead) waits up to ahead_wait_ms for it, and while it does
 //      not start right after the high water mark and another batch of the
-//      node is in hand (its predecessor), so that it is applied second
-//      (another process is held off by SQLite's write lock and the busy
-//      timeout);
+//      node is in hand (its predecessor), so that it is applied second.
+//      A batch sent ahead that does not start right after the high water
+//      mark, with no predecessor in hand or once its wait ran out, is
+//      refused 409 "ahead_refused" without ever holding the turn, so no
+//      batch of the node is told "node_busy" because of it. (Another
+//      process is held off by SQLite's write lock and the busy timeout);
 //   4. ONE IMMEDIATE transaction: with H = node_progress.high_water_seq,
 //        last_seq <= H          -> "duplicate": nothing is applied, ack H;
 //        first_seq > H + 1      -> 409 "sequence_gap", expected_seq H + 1;

@@ -386,6 +386,37 @@ TEST_F(IngestAheadTest, NormalBatchWhileAnAheadBatchOfTheNodeIsAppliedIsNodeBusy
   ExpectStoredOnce(n.node_id, 5);
 }
 
+TEST_F(IngestAheadTest, AheadBatchRefusedForItsPositionNeverHoldsTheTurnFromANormalBatch) {
+  // The node's normal batch 6..10 and a batch sent ahead that overlaps what
+  // the central holds arrive together (a resend after an ahead refusal, and
+  // the batch read ahead behind it): the normal one must be applied.
+  TestNode n = Enrol("desk-01", "000.00.17.H29");
+  ASSERT_EQ(Apply(Batch(n, 1, 5)).result, "applied");
+  // The batch sent ahead stops here when it takes the node's turn, or once
+  // it is answered when it never takes it.
+  Gate stop;
+  IngestReport ahead;
+  const std::string ahead_file = Ahead(n, 3, 8);
+  std::thread ta([&] {
+    tls_turn_gate = &stop;
+    ahead = ingestor_->ApplyBatch(ahead_file, Channel::kHttp);
+    if (tls_turn_gate != nullptr) {
+      tls_turn_gate = nullptr;
+      stop.ArriveAndWait();
+    }
+  });
+  const bool stopped = stop.WaitArrived();
+  IngestReport normal = Apply(Batch(n, 6, 10));
+  stop.Open();
+  ta.join();
+  ASSERT_TRUE(stopped);
+
+  ExpectApplied(normal, 10);
+  ExpectRefused(ahead, 409, "ahead_refused");
+  EXPECT_EQ(ahead.refusal->expected_seq, 6);
+  ExpectStoredOnce(n.node_id, 10);
+}
+
 TEST_F(IngestAheadTest, OverRealHttpAheadRefusedIs409WithTheExpectedSeqAndAppliedSaysTakesAhead) {
   CentralApi api(store_.get(), admin_.get(), ingestor_.get());
   HttpServerOptions so;
