@@ -465,7 +465,7 @@ TEST(LinkEmulatorTest, ACutFreesTheWireTimeOfBytesThatNeverWentOnIt) {
   RawClient second(link->port());
   ASSERT_TRUE(second.SendAll(std::string(1 << 10, 'b')));
   ASSERT_TRUE(WaitFor([&] { return link->stats().bytes_upstream >= before + (1 << 10); }));
-  EXPECT_LT(MillisSince(start), 700);
+  EXPECT_LT(MillisSince(start), 1000);  // leaves room for a loaded machine
 }
 
 TEST(LinkEmulatorTest, NewCutLimitAppliesAtOnceToOpenConnections) {
