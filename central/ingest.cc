@@ -180,9 +180,8 @@ Refusal AheadRefused(const std::string& node_id, int64_t high_water) {
   Refusal r = Refuse(409, "ahead_refused",
                      "a batch sent ahead must start right after the central's high water "
                      "mark: the central has every event of " +
-                         node_id + " up to seq " + std::to_string(high_water) +
-                         "; send from seq " + std::to_string(high_water + 1) +
-                         " as a normal batch");
+                         node_id + " up to seq " + std::to_string(high_water) + "; send from seq " +
+                         std::to_string(high_water + 1) + " as a normal batch");
   r.expected_seq = high_water + 1;
   return r;
 }
@@ -333,8 +332,12 @@ class Ingestor::NodeTurn {
  public:
   NodeTurn(Ingestor* ingestor, std::string node_id)
       : ingestor_(ingestor), node_id_(std::move(node_id)) {
-    std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
-    ++ingestor_->nodes_[node_id_].arrived;
+    {
+      std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
+      ++ingestor_->nodes_[node_id_].arrived;
+    }
+    // A batch sent ahead may be waiting for this one to arrive.
+    ingestor_->busy_cv_.notify_all();
   }
   ~NodeTurn() {
     {
@@ -351,21 +354,25 @@ class Ingestor::NodeTurn {
   enum class TakeResult {
     kTaken,    // the batch holds the turn
     kBusy,     // another batch of the node holds it: 429 node_busy
-    kNotNext,  // sent ahead, not continuing *high_water_out, no predecessor
-               // in hand: ahead_refused, without ever holding the turn
+    kNotNext,  // sent ahead and not continuing *high_water_out, with no
+               // predecessor to wait for: ahead_refused, without ever
+               // holding the turn
   };
 
   // A normal batch takes the turn at once or not at all. A batch sent ahead
   // waits, until `deadline`, while another batch of the node is applied, and
-  // while it does not continue the central's high water mark
-  // (`high_water()` reads it) and another batch of the node is in hand: that
-  // one is its predecessor, still decoding or waiting. A batch sent ahead
+  // while it starts beyond H + 1 (`high_water()` reads H) and its
+  // predecessor may still come: while another batch of the node is in hand
+  // (decoding or waiting), or, until `arrival_deadline`, while none is but
+  // the node's last refused batch does not end right before it (the
+  // predecessor, posted first, may still be uploading). A batch sent ahead
   // that is to be refused for its position is refused without the turn, so
   // that a batch of the node arriving meanwhile is never told node_busy for
   // it.
   TakeResult Take(bool ahead, std::chrono::steady_clock::time_point deadline,
-               const std::function<int64_t()>& high_water, int64_t first_seq,
-               int64_t* high_water_out) {
+                  std::chrono::steady_clock::time_point arrival_deadline,
+                  const std::function<int64_t()>& high_water, int64_t first_seq,
+                  const std::function<void()>& on_wait, int64_t* high_water_out) {
     std::unique_lock<std::mutex> lock(ingestor_->busy_mu_);
     NodeState& n = ingestor_->nodes_[node_id_];
     if (!ahead) {
@@ -373,8 +380,10 @@ class Ingestor::NodeTurn {
       n.applying = taken_ = true;
       return TakeResult::kTaken;
     }
+    bool told = false;  // on_wait was called
     for (;;) {
-      const bool timed_out = std::chrono::steady_clock::now() >= deadline;
+      const auto now = std::chrono::steady_clock::now();
+      auto wake = deadline;
       if (!n.applying) {
         const int64_t generation = n.generation;
         lock.unlock();
@@ -386,22 +395,52 @@ class Ingestor::NodeTurn {
           n.applying = taken_ = true;
           return TakeResult::kTaken;
         }
-        const bool predecessor_in_hand = first_seq > hw + 1 && n.arrived > 1;
-        if (!predecessor_in_hand || timed_out) {
+        bool may_come = false;
+        if (first_seq > hw + 1 && now < deadline) {
+          if (n.arrived > 1) {
+            may_come = true;
+          } else {
+            auto refused = ingestor_->refused_through_.find(node_id_);
+            const bool predecessor_refused =
+                refused != ingestor_->refused_through_.end() && refused->second == first_seq - 1;
+            may_come = !predecessor_refused && now < arrival_deadline;
+            wake = std::min(deadline, arrival_deadline);
+          }
+        }
+        if (!may_come) {
           *high_water_out = hw;
           return TakeResult::kNotNext;
         }
-      } else if (timed_out) {
+      } else if (now >= deadline) {
         return TakeResult::kBusy;
       }
-      ingestor_->busy_cv_.wait_until(lock, deadline);
+      if (on_wait && !told) {
+        // Then looked at again: what happened meanwhile was not waited for.
+        told = true;
+        lock.unlock();
+        on_wait();
+        lock.lock();
+        continue;
+      }
+      ingestor_->busy_cv_.wait_until(lock, wake);
     }
   }
 
-  // After a commit: the high water mark may have moved.
+  // After the apply transaction: the high water mark may have moved.
   void Applied() {
     std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
     ++ingestor_->nodes_[node_id_].generation;
+    ingestor_->refused_through_.erase(node_id_);
+  }
+
+  // The batch ending at `last_seq` was refused: a batch sent ahead behind it
+  // has no predecessor to wait for.
+  void Refused(int64_t last_seq) {
+    {
+      std::lock_guard<std::mutex> lock(ingestor_->busy_mu_);
+      ingestor_->refused_through_[node_id_] = last_seq;
+    }
+    ingestor_->busy_cv_.notify_all();
   }
 
  private:
@@ -434,6 +473,7 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
   NodeTurn turn(this, header->node_id);
 
   auto refuse = [&](Refusal r, Database* db) -> IngestReport {
+    turn.Refused(header->last_seq);
     report.result = sync::kResultRefused;
     report.refusal = std::move(r);
     if (channel != Channel::kFile || db == nullptr) return report;
@@ -493,14 +533,19 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
 
   report.sent_ahead = opened->header.sent_ahead;
   if (options_.after_decode) options_.after_decode(opened->header);
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(options_.ahead_wait_ms);
+  const auto decoded_at = std::chrono::steady_clock::now();
+  const auto deadline = decoded_at + std::chrono::milliseconds(options_.ahead_wait_ms);
+  const auto arrival_deadline =
+      decoded_at + std::chrono::milliseconds(options_.ahead_arrival_wait_ms);
   auto high_water = [&]() -> int64_t {
     auto p = ReadProgress(conn, header->node_id);
     return p.ok() ? p->high_water : 0;
   };
+  std::function<void()> on_wait;
+  if (options_.ahead_waits) on_wait = [&] { options_.ahead_waits(opened->header); };
   int64_t hw = 0;
-  switch (turn.Take(opened->header.sent_ahead, deadline, high_water, header->first_seq, &hw)) {
+  switch (turn.Take(opened->header.sent_ahead, deadline, arrival_deadline, high_water,
+                    header->first_seq, on_wait, &hw)) {
     case NodeTurn::TakeResult::kTaken:
       break;
     case NodeTurn::TakeResult::kBusy:

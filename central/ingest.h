@@ -17,12 +17,15 @@
 //      is refused at once with 429 "node_busy"; a batch sent ahead
 //      (header sent_ahead) waits up to ahead_wait_ms for it, and while it does
 //      not start right after the high water mark and another batch of the
-//      node is in hand (its predecessor), so that it is applied second.
-//      A batch sent ahead that does not start right after the high water
-//      mark, with no predecessor in hand or once its wait ran out, is
-//      refused 409 "ahead_refused" without ever holding the turn, so no
-//      batch of the node is told "node_busy" because of it. (Another
-//      process is held off by SQLite's write lock and the busy timeout);
+//      node is in hand (its predecessor), so that it is applied second;
+//      with none in hand, it waits up to ahead_arrival_wait_ms for one to
+//      arrive (the predecessor was posted first but may still be uploading),
+//      unless the node's last refused batch ends right before it. A batch
+//      sent ahead that does not start right after the high water mark once
+//      it stops waiting is refused 409 "ahead_refused" without ever holding
+//      the turn, so no batch of the node is told "node_busy" because of it.
+//      (Another process is held off by SQLite's write lock and the busy
+//      timeout);
 //   4. ONE IMMEDIATE transaction: with H = node_progress.high_water_seq,
 //        last_seq <= H          -> "duplicate": nothing is applied, ack H;
 //        first_seq > H + 1      -> 409 "sequence_gap", expected_seq H + 1;
@@ -83,9 +86,18 @@ struct IngestOptions {
   // How long a batch sent ahead waits for the node's previous batch (to be
   // decoded, then applied) before it is refused with 429 node_busy.
   int ahead_wait_ms = 10000;
+  // How long, of that, a batch sent ahead that starts beyond the high water
+  // mark waits for its predecessor to arrive when no other batch of the node
+  // is in hand (it was posted first and may still be uploading) before it is
+  // refused with 409 ahead_refused. Not waited when the node's last refused
+  // batch ends right before it.
+  int ahead_arrival_wait_ms = 1000;
   // Test seam: called with the batch's header once it is decoded, before it
   // takes the node's turn (tests hold a batch there to order arrivals).
   std::function<void(const sync::BatchHeader&)> after_decode;
+  // Test seam: called with a batch sent ahead's header when it is first about
+  // to wait in the node's turn.
+  std::function<void(const sync::BatchHeader&)> ahead_waits;
 };
 
 // How the batch arrived: over HTTP a refusal is a JSON error; a file (USB
@@ -137,6 +149,9 @@ class Ingestor {
   std::mutex busy_mu_;
   std::condition_variable busy_cv_;
   std::map<std::string, NodeState> nodes_;  // guarded by busy_mu_; only nodes with batches in hand
+  // The last_seq of each node's last refused batch, until one of its batches
+  // is applied; guarded by busy_mu_.
+  std::map<std::string, int64_t> refused_through_;
 };
 
 }  // namespace hoso::central

@@ -97,14 +97,19 @@ class IngestAheadTest : public CentralFixture {
 
   // An Ingestor whose batches stop at the gates of `decode_gates_` (by
   // first_seq) once decoded.
-  std::unique_ptr<Ingestor> MakeIngestor(int ahead_wait_ms) {
+  // `ahead_waits_` (when set) is told when a batch sent ahead starts to wait.
+  std::unique_ptr<Ingestor> MakeIngestor(int ahead_wait_ms, int ahead_arrival_wait_ms = 1000) {
     IngestOptions io;
     io.clock = &turn_clock_;
     io.limits = limits_;
     io.ahead_wait_ms = ahead_wait_ms;
+    io.ahead_arrival_wait_ms = ahead_arrival_wait_ms;
     io.after_decode = [this](const sync::BatchHeader& h) {
       auto it = decode_gates_.find(h.first_seq);
       if (it != decode_gates_.end()) it->second->ArriveAndWait();
+    };
+    io.ahead_waits = [this](const sync::BatchHeader&) {
+      if (ahead_waits_ != nullptr) ahead_waits_->ArriveAndWait();
     };
     return std::make_unique<Ingestor>(store_.get(), io);
   }
@@ -186,11 +191,12 @@ class IngestAheadTest : public CentralFixture {
               last);
     EXPECT_EQ(Int("SELECT COALESCE(MAX(seq), 0) FROM events WHERE node_id = '" + node_id + "'"),
               last);
-    EXPECT_EQ(HighWater(node_id), last == 0 ? -1 : last);
+    EXPECT_EQ(HighWater(node_id), last);  // enrolment records 0
   }
 
   TurnClock turn_clock_{&clock_};
   std::map<int64_t, std::unique_ptr<Gate>> decode_gates_;
+  Gate* ahead_waits_ = nullptr;  // set before any thread starts
 };
 
 TEST_F(IngestAheadTest, AheadBatchArrivingWhileItsPredecessorIsHeldAfterDecodingWaitsForIt) {
@@ -230,6 +236,58 @@ TEST_F(IngestAheadTest, AheadBatchArrivingWhileItsPredecessorIsAppliedWaitsAndIs
   EXPECT_EQ(ds.acked_seq, 10);
   EXPECT_TRUE(ds.items.empty());
   EXPECT_TRUE(ds.takes_ahead);
+}
+
+TEST_F(IngestAheadTest, AheadBatchArrivingBeforeItsPredecessorWaitsForItToArriveAndGoesSecond) {
+  // The predecessor was posted first but is still uploading when the batch
+  // sent ahead behind it is decoded, with no other batch of the node in hand.
+  TestNode n = Enrol("desk-01", "000.00.17.H29");
+  Gate waits;
+  waits.Open();  // only reports that the batch sent ahead waits
+  ahead_waits_ = &waits;
+  IngestReport next;
+  std::thread tn = Send(Ahead(n, 6, 10), &next);
+  const bool waited = waits.WaitArrived();
+  IngestReport k = Apply(Batch(n, 1, 5));
+  tn.join();
+  ASSERT_TRUE(waited) << "the batch sent ahead never waited";
+
+  ExpectApplied(k, 5);
+  ExpectApplied(next, 10);
+  EXPECT_EQ(next.applied_events, 5);
+  ExpectStoredOnce(n.node_id, 10);
+}
+
+TEST_F(IngestAheadTest, AheadBatchWhosePredecessorNeverArrivesIsAheadRefusedAfterTheArrivalWait) {
+  ingestor_ = MakeIngestor(10'000, 300);
+  TestNode n = Enrol("desk-01", "000.00.17.H29");
+  const auto start = std::chrono::steady_clock::now();
+  IngestReport next = Apply(Ahead(n, 6, 10));
+  const int64_t waited_ms = ElapsedMs(start);
+
+  ExpectRefused(next, 409, "ahead_refused");
+  EXPECT_EQ(next.refusal->expected_seq, 1);
+  EXPECT_GE(waited_ms, 290);
+  EXPECT_LT(waited_ms, 5000);  // not the 10 s it may wait for a predecessor in hand
+  ExpectStoredOnce(n.node_id, 0);
+}
+
+TEST_F(IngestAheadTest, AheadBatchBehindABatchAlreadyRefusedIsAheadRefusedWithoutWaiting) {
+  ingestor_ = MakeIngestor(10'000, 5000);
+  TestNode n = Enrol("desk-01", "000.00.17.H29", 15);
+  ASSERT_EQ(Apply(Batch(n, 1, 5)).result, "applied");
+  ExpectRefused(Apply(Batch(n, 7, 10)), 409, "sequence_gap");
+  const auto start = std::chrono::steady_clock::now();
+  IngestReport next = Apply(Ahead(n, 11, 15));
+  const int64_t waited_ms = ElapsedMs(start);
+
+  ExpectRefused(next, 409, "ahead_refused");
+  EXPECT_EQ(next.refusal->expected_seq, 6);
+  EXPECT_LT(waited_ms, 2500);  // not the 5 s it waits for a predecessor to arrive
+  ExpectStoredOnce(n.node_id, 5);
+  // Once a batch of the node was applied, a refusal before it no longer counts.
+  ExpectApplied(Apply(Batch(n, 6, 10)), 10);
+  ExpectApplied(Apply(Ahead(n, 11, 15)), 15);
 }
 
 TEST_F(IngestAheadTest, AheadBatchAfterAChainBrokenPredecessorIsAheadRefusedAndStoresNothing) {
