@@ -61,6 +61,19 @@ Metrics::Snapshot Metrics::Read() const {
   return s_;
 }
 
+Result<Metrics::ReconcileCount> Metrics::CountReconcileItems(
+    UnixMs now, const std::function<Result<std::map<std::string, int64_t>>()>& count) {
+  std::lock_guard<std::mutex> lock(reconcile_mu_);
+  if (reconcile_ && reconcile_->as_of_ms <= now &&
+      now - reconcile_->as_of_ms <= kReconcileMaxAgeMs) {
+    return *reconcile_;
+  }
+  Result<std::map<std::string, int64_t>> by_rule = count();
+  if (!by_rule.ok()) return by_rule.status();
+  reconcile_ = ReconcileCount{std::move(by_rule).value(), now};
+  return *reconcile_;
+}
+
 std::string RouteLabel(const std::vector<std::string>& patterns, std::string_view path) {
   const std::vector<std::string> segs = Split(path);
   for (const std::string& p : patterns) {
@@ -80,7 +93,7 @@ bool IsLoopback(std::string_view a) {
   return a == "::1" || a.starts_with("127.") || a.starts_with("::ffff:127.");
 }
 
-Result<std::string> RenderMetrics(Database& db, const Metrics* metrics, UnixMs now) {
+Result<std::string> RenderMetrics(Database& db, Metrics* metrics, UnixMs now) {
   std::string out;
   const Metrics::Snapshot s = metrics ? metrics->Read() : Metrics::Snapshot();
 
@@ -168,15 +181,30 @@ Result<std::string> RenderMetrics(Database& db, const Metrics* metrics, UnixMs n
          "Events each node still held for the central at its last batch or poll (when it says).");
     out += backlog;
   }
-  Head(out, "hoso_reconcile_items", "gauge",
-       "Open reconciliation items by rule, with the default thresholds.");
   {
-    ReconcileOptions o;
-    o.as_of_ms = now;
-    HOSO_ASSIGN_OR_RETURN(ReconcileReport report, BuildReconcileReport(db, o));
-    for (const auto& [rule, n] : report.OpenByRule()) {
+    auto count = [&db, now]() -> Result<std::map<std::string, int64_t>> {
+      ReconcileOptions o;
+      o.as_of_ms = now;
+      HOSO_ASSIGN_OR_RETURN(ReconcileReport report, BuildReconcileReport(db, o));
+      return report.OpenByRule();
+    };
+    Metrics::ReconcileCount items;
+    if (metrics != nullptr) {
+      // Reused for minutes: the count is not worth a scan of the whole log per scrape.
+      HOSO_ASSIGN_OR_RETURN(items, metrics->CountReconcileItems(now, count));
+    } else {
+      HOSO_ASSIGN_OR_RETURN(items.open_by_rule, count());
+      items.as_of_ms = now;
+    }
+    Head(out, "hoso_reconcile_items", "gauge",
+         "Open reconciliation items by rule, with the default thresholds, as counted at "
+         "hoso_reconcile_counted_at_seconds.");
+    for (const auto& [rule, n] : items.open_by_rule) {
       out += "hoso_reconcile_items{rule=\"" + rule + "\"} " + std::to_string(n) + "\n";
     }
+    Head(out, "hoso_reconcile_counted_at_seconds", "gauge",
+         "Unix time of the count of hoso_reconcile_items (made again at most every 5 minutes).");
+    out += "hoso_reconcile_counted_at_seconds " + std::to_string(items.as_of_ms / 1000) + "\n";
   }
   return out;
 }

@@ -6,13 +6,16 @@
 // "Metrics" lists every series; docs/OPERATIONS.md says who may scrape.
 //
 // Thread-safety: Metrics is safe for concurrent use (one mutex around the
-// counters); RenderMetrics reads the Database it is given (one thread).
+// counters, another around the reconciliation count); RenderMetrics reads
+// the Database it is given (one thread).
 #ifndef HOSO_CENTRAL_METRICS_H_
 #define HOSO_CENTRAL_METRICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -44,9 +47,26 @@ class Metrics {
   };
   Snapshot Read() const;
 
+  // Open reconciliation items by rule, and when they were counted. Building
+  // the reconciliation report reads the whole event log (seconds at a
+  // million dossiers, docs/PERFORMANCE.md), so a count is reused for
+  // kReconcileMaxAgeMs.
+  struct ReconcileCount {
+    std::map<std::string, int64_t> open_by_rule;
+    UnixMs as_of_ms = 0;
+  };
+  static constexpr int64_t kReconcileMaxAgeMs = 5 * 60 * 1000;
+  // The last count when it was made at most kReconcileMaxAgeMs before `now`
+  // (and not after it); otherwise a new one from `count`. One count runs at
+  // a time: a scrape arriving meanwhile waits for it and reuses it.
+  Result<ReconcileCount> CountReconcileItems(
+      UnixMs now, const std::function<Result<std::map<std::string, int64_t>>()>& count);
+
  private:
   mutable std::mutex mu_;
   Snapshot s_;
+  std::mutex reconcile_mu_;                  // held while counting
+  std::optional<ReconcileCount> reconcile_;  // guarded by reconcile_mu_
 };
 
 // The route pattern of `patterns` that `path` (percent-encoded, no query)
@@ -56,8 +76,9 @@ std::string RouteLabel(const std::vector<std::string>& patterns, std::string_vie
 
 // The whole exposition text: counters of `metrics` (may be null: none) and
 // the gauges of the database as of `now`, whose open reconciliation items
-// are counted with the default thresholds.
-Result<std::string> RenderMetrics(Database& db, const Metrics* metrics, UnixMs now);
+// are counted with the default thresholds (through
+// Metrics::CountReconcileItems when `metrics` is given, else afresh).
+Result<std::string> RenderMetrics(Database& db, Metrics* metrics, UnixMs now);
 
 // Whether `address` (HttpRequest::remote_address) is the loopback interface.
 bool IsLoopback(std::string_view address);

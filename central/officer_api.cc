@@ -153,8 +153,8 @@ Outcome<std::optional<Session>> Authorize(const HttpRequest& request, const Rout
   return std::optional<Session>(std::move(session).value());
 }
 
-OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
-                       Tracker* tracker, OnlineDesk* online, const Metrics* metrics)
+OfficerApi::OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users, Tracker* tracker,
+                       OnlineDesk* online, Metrics* metrics)
     : store_(store),
       auth_(auth),
       users_(users),

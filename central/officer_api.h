@@ -89,9 +89,8 @@ class OfficerApi {
   // Authenticator's clock. Without `online` the reception routes answer 404
   // not_enabled. `metrics` may be null (GET /metrics then shows the
   // database gauges only).
-  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users,
-             Tracker* tracker = nullptr, OnlineDesk* online = nullptr,
-             const Metrics* metrics = nullptr);
+  OfficerApi(CentralStore* store, Authenticator* auth, UserAdmin* users, Tracker* tracker = nullptr,
+             OnlineDesk* online = nullptr, Metrics* metrics = nullptr);
 
   // The rules of the route table, in table order.
   static const std::vector<RouteRule>& Routes();
@@ -184,7 +183,7 @@ class OfficerApi {
   std::unique_ptr<Tracker> owned_tracker_;
   Tracker* tracker_;
   OnlineDesk* online_;
-  const Metrics* metrics_;
+  Metrics* metrics_;
 };
 
 }  // namespace hoso::central

@@ -232,6 +232,33 @@ TEST_F(ReconcileApiTest, MetricsParseAndCountRequestsBatchesAndItems) {
   EXPECT_NE(t.find("hoso_reconcile_items{rule=\"two_deliveries\"} 1\n"), std::string::npos);
 }
 
+TEST_F(ReconcileApiTest, MetricsReuseTheReconciliationCountForFiveMinutes) {
+  const std::string counted_at =
+      "hoso_reconcile_counted_at_seconds " + std::to_string(kAsOf / 1000) + "\n";
+  const std::string two_overdue = "hoso_reconcile_items{rule=\"overdue_without_apology\"} 2\n";
+  const std::string one_overdue = "hoso_reconcile_items{rule=\"overdue_without_apology\"} 1\n";
+  std::string t = Send("GET", "/metrics").body;
+  EXPECT_NE(t.find(two_overdue), std::string::npos) << t;
+  EXPECT_NE(t.find(counted_at), std::string::npos) << t;
+
+  // Dossier 11 gets its result two minutes later: the count stands until
+  // five minutes after it was made.
+  Decide(11, kAsOf + 2 * 60'000);
+  t = Send("GET", "/metrics").body;
+  EXPECT_NE(t.find(two_overdue), std::string::npos) << t;
+  EXPECT_NE(t.find(counted_at), std::string::npos) << t;
+
+  clock_.Set(kAsOf + Metrics::kReconcileMaxAgeMs + 1000);
+  t = Send("GET", "/metrics").body;
+  EXPECT_NE(t.find(one_overdue), std::string::npos) << t;
+  EXPECT_NE(t.find("hoso_reconcile_counted_at_seconds " +
+                   std::to_string((kAsOf + Metrics::kReconcileMaxAgeMs + 1000) / 1000) + "\n"),
+            std::string::npos)
+      << t;
+  // The report itself is always current.
+  EXPECT_EQ(Send("GET", "/api/reconcile", LoginToken("giamsat")).status, 200);
+}
+
 TEST_F(ReconcileApiTest, MetricsCountBatchesOverHttpByResultAndRefusalCode) {
   const std::string poll = Batch(courier_, static_cast<int64_t>(courier_.log.size()) + 1,
                                  static_cast<int64_t>(courier_.log.size()));
