@@ -171,7 +171,6 @@ Status InsertEvents(Database& db, const sync::OpenedBatch& batch, int64_t after_
   return Status::OK();
 }
 
-// What the transaction decided, for the down-sync.
 // Only a batch sent ahead that continues exactly where the central stands
 // is ordered after the node's previous one; anything else (the previous one
 // was refused or never came, or this one overlaps) goes again as a normal
@@ -186,6 +185,7 @@ Refusal AheadRefused(const std::string& node_id, int64_t high_water) {
   return r;
 }
 
+// What the transaction decided, for the down-sync.
 struct Decision {
   std::string result;
   int64_t acked_seq = 0;
@@ -472,8 +472,12 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
   }
   NodeTurn turn(this, header->node_id);
 
+  // Set once the signature held: only then is a refusal remembered for the
+  // node (NodeTurn::Refused), so that batches naming made-up nodes leave
+  // nothing behind.
+  bool verified = false;
   auto refuse = [&](Refusal r, Database* db) -> IngestReport {
-    turn.Refused(header->last_seq);
+    if (verified) turn.Refused(header->last_seq);
     report.result = sync::kResultRefused;
     report.refusal = std::move(r);
     if (channel != Channel::kFile || db == nullptr) return report;
@@ -530,6 +534,7 @@ IngestReport Ingestor::ApplyBatch(std::string_view file, Channel channel) {
   if (!opened.ok()) {
     return refuse(key_refusal ? *key_refusal : BatchDecodeRefusal(opened.status()), &conn);
   }
+  verified = true;
 
   report.sent_ahead = opened->header.sent_ahead;
   if (options_.after_decode) options_.after_decode(opened->header);

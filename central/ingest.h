@@ -149,8 +149,9 @@ class Ingestor {
   std::mutex busy_mu_;
   std::condition_variable busy_cv_;
   std::map<std::string, NodeState> nodes_;  // guarded by busy_mu_; only nodes with batches in hand
-  // The last_seq of each node's last refused batch, until one of its batches
-  // is applied; guarded by busy_mu_.
+  // The last_seq of each node's last refused batch whose signature held,
+  // until one of its batches is applied (at most one entry per enrolled
+  // node); guarded by busy_mu_.
   std::map<std::string, int64_t> refused_through_;
 };
 
